@@ -1,0 +1,179 @@
+/**
+ * Reverse-mode automatic differentiation: a dynamic tape (define-by-run). Each op's output
+ * remembers the op and its arguments; `backward()` walks that graph from the loss back to the
+ * leaves in reverse topological order, applying the chain rule at every node:
+ * dL/dx = sum over uses of x of (dL/dy * dy/dx).
+ * @module
+ */
+import type { Tensor } from "./tensor.js";
+import { DTypeError, ShapeError, formatShape } from "./errors.js";
+import { shapesEqual } from "./shape.js";
+
+let gradEnabled = true;
+
+/**
+ * Whether ops are being recorded for backward.
+ * @example
+ * ```ts
+ * import { isGradEnabled, noGrad } from "@backprop/core";
+ * noGrad(() => isGradEnabled()); // false
+ * ```
+ * @category Autograd
+ */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/**
+ * Runs `fn` with recording switched on or off, restoring the previous mode afterwards.
+ * @example
+ * ```ts
+ * import { withGradMode } from "@backprop/core";
+ * withGradMode(false, () => 1 + 1);
+ * ```
+ * @category Autograd
+ */
+export function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = enabled;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/**
+ * Runs `fn` without recording ops: for inference and parameter updates.
+ * @example
+ * ```ts
+ * import { noGrad, tensor } from "@backprop/core";
+ * const w = tensor([1, 2], { requiresGrad: true });
+ * const y = noGrad(() => w.mul(2));
+ * y.requiresGrad; // false
+ * ```
+ * @category Autograd
+ */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
+/**
+ * Options of {@link backward}.
+ * @category Autograd
+ */
+export interface BackwardOptions {
+  /** Record the backward pass itself, so the gradients can be differentiated again. */
+  createGraph?: boolean;
+  /** Keep the graph for another backward (implied by createGraph). */
+  retainGraph?: boolean;
+}
+
+/** Topological order of the tensors that need gradients, from the roots down. */
+function topoOrder(roots: readonly Tensor[]): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  // Iterative depth-first search (deep graphs, e.g. long RNNs, would overflow recursion).
+  const stack: [Tensor, boolean][] = roots.map((r) => [r, false]);
+  while (stack.length > 0) {
+    const [t, done] = stack.pop()!;
+    if (done) {
+      order.push(t);
+      continue;
+    }
+    if (visited.has(t)) continue;
+    visited.add(t);
+    stack.push([t, true]);
+    const node = t.gradNode;
+    if (node === null) continue;
+    for (const a of node.args) {
+      if (Array.isArray(a)) {
+        for (const b of a as unknown[]) if (isGradTensor(b) && !visited.has(b)) stack.push([b, false]);
+      } else if (isGradTensor(a) && !visited.has(a)) {
+        stack.push([a, false]);
+      }
+    }
+  }
+  return order.reverse();
+}
+
+function isGradTensor(x: unknown): x is Tensor {
+  return x !== null && typeof x === "object" && (x as { __isTensor?: boolean }).__isTensor === true && (x as Tensor).requiresGrad;
+}
+
+/**
+ * The engine behind `backward`, `grad` and `valueAndGrad`. With `inputs`, returns their
+ * gradients and leaves every `.grad` alone; without, accumulates into the leaves' `.grad`.
+ * @internal
+ */
+export function runBackward(
+  roots: readonly Tensor[],
+  rootGrads: readonly Tensor[],
+  options: BackwardOptions & { inputs?: readonly Tensor[] } = {},
+): Map<Tensor, Tensor> {
+  const createGraph = options.createGraph ?? false;
+  const retainGraph = options.retainGraph ?? createGraph;
+  const inputs = options.inputs === undefined ? null : new Set(options.inputs);
+  const grads = new Map<Tensor, Tensor>();
+  roots.forEach((r, i) => {
+    if (!r.requiresGrad) {
+      throw new DTypeError(
+        "backward: the tensor does not require gradients; none of its inputs had requiresGrad: true (or it was computed under noGrad)",
+      );
+    }
+    const g = rootGrads[i];
+    if (!shapesEqual(g.shape, r.shape)) {
+      throw new ShapeError(`backward: gradient shape must match the tensor; expected ${formatShape(r.shape)}, got ${formatShape(g.shape)}`);
+    }
+    grads.set(r, g);
+  });
+  const result = new Map<Tensor, Tensor>();
+  withGradMode(createGraph, () => {
+    for (const t of topoOrder(roots)) {
+      let g = grads.get(t);
+      if (g === undefined) continue;
+      grads.delete(t);
+      g = t.runHooks(g);
+      if (inputs?.has(t)) result.set(t, g);
+      const node = t.gradNode;
+      if (node === null || t.retainsGrad) {
+        if (inputs === null) t.accumulateGrad(g, createGraph);
+        if (node === null) continue;
+      }
+      if (node.freed) {
+        throw new Error(
+          `backward: the graph through "${node.op.name}" was freed by an earlier backward; pass { retainGraph: true } to the first backward to call it twice`,
+        );
+      }
+      const spec = node.op.spec;
+      const inputGrads = spec.backward!(g, node.args, t, node.saved);
+      node.args.forEach((a, i) => {
+        const gi = inputGrads[i];
+        if (Array.isArray(a)) {
+          (a as unknown[]).forEach((b, j) => {
+            addGrad(grads, b, (gi as readonly (Tensor | null | undefined)[] | undefined)?.[j], node.op.name);
+          });
+        } else {
+          addGrad(grads, a, gi as Tensor | null | undefined, node.op.name);
+        }
+      });
+      if (!retainGraph) {
+        node.freed = true;
+        node.args = [];
+        node.saved = undefined;
+      }
+    }
+  });
+  return result;
+}
+
+function addGrad(grads: Map<Tensor, Tensor>, x: unknown, g: Tensor | null | undefined, opName: string): void {
+  if (!isGradTensor(x) || g === null || g === undefined) return;
+  if (!shapesEqual(g.shape, x.shape)) {
+    throw new ShapeError(
+      `internal: the backward of "${opName}" returned a gradient of shape ${formatShape(g.shape)} for an input of shape ${formatShape(x.shape)}`,
+    );
+  }
+  const previous = grads.get(x);
+  grads.set(x, previous === undefined ? g : previous.add(g));
+}

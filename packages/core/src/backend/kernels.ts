@@ -1,0 +1,125 @@
+/**
+ * The kernel interface every backend implements. It is a mapped type over the kernel names,
+ * so a backend that misses a kernel does not compile.
+ *
+ * Conventions: kernels read tensors through their shape, strides and offset (views need no
+ * copy) and return new contiguous tensors from the backend's storage pool. Elementwise kernels
+ * get operands already broadcast to the output shape (broadcast axes have stride 0) and of one
+ * dtype; when `out` is given they write into it (it may alias an operand) and return it.
+ * @module
+ */
+import type { DType } from "../dtype.js";
+import type { Tensor } from "../tensor.js";
+
+/**
+ * Elementwise kernels of one operand. `leakyRelu` takes its slope as `p0`, `elu` its alpha,
+ * `clamp` its bounds as `p0` and `p1`. `logicalNot` gives bool; the rest keep the dtype.
+ * @category Backends
+ */
+export type UnaryOp =
+  | "neg" | "abs" | "sign" | "exp" | "log" | "log1p" | "expm1" | "sqrt" | "rsqrt" | "square"
+  | "reciprocal" | "sin" | "cos" | "tanh" | "sigmoid" | "relu" | "leakyRelu" | "elu" | "gelu"
+  | "silu" | "softplus" | "erf" | "floor" | "ceil" | "round" | "clamp" | "logicalNot";
+
+/**
+ * Elementwise kernels of two operands. Comparisons and logical ops give bool.
+ * @category Backends
+ */
+export type BinaryOp =
+  | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "logicalAnd" | "logicalOr";
+
+/**
+ * Reductions over a set of axes.
+ * @category Backends
+ */
+export type ReduceOp = "sum" | "prod" | "max" | "min";
+
+/**
+ * Index-of-extreme reductions over one axis; they give int32.
+ * @category Backends
+ */
+export type ArgReduceOp = "argmax" | "argmin";
+
+/**
+ * Geometry of a 2-D convolution (NCHW input, OIHW weight).
+ * @category Backends
+ */
+export interface Conv2dAttrs {
+  /** Step between windows, [height, width]. */
+  stride: [number, number];
+  /** Zero padding [top, bottom, left, right]. */
+  padding: [number, number, number, number];
+  /** Spacing between kernel taps, [height, width]. */
+  dilation: [number, number];
+  /** Channel groups; input and output channels are both divisible by it. */
+  groups: number;
+}
+
+/**
+ * Geometry of a 2-D pooling window (NCHW input).
+ * @category Backends
+ */
+export interface Pool2dAttrs {
+  kernel: [number, number];
+  stride: [number, number];
+  /** Padding [height, width] on both sides. Max pooling pads with -Infinity. */
+  padding: [number, number];
+  dilation: [number, number];
+  /** Average pooling only: whether padded cells count in the divisor. */
+  countIncludePad: boolean;
+}
+
+/** @category Backends */
+export type UnaryKernels = { [K in UnaryOp]: (x: Tensor, out?: Tensor | null, p0?: number, p1?: number) => Tensor };
+/** @category Backends */
+export type BinaryKernels = { [K in BinaryOp]: (a: Tensor, b: Tensor, out?: Tensor | null) => Tensor };
+/** @category Backends */
+export type ReduceKernels = { [K in ReduceOp]: (x: Tensor, axes: readonly number[], keepDims: boolean) => Tensor };
+/** @category Backends */
+export type ArgReduceKernels = { [K in ArgReduceOp]: (x: Tensor, axis: number, keepDims: boolean) => Tensor };
+
+/**
+ * Kernels that are not a family of elementwise or reduction ops.
+ * @category Backends
+ */
+export interface OtherKernels {
+  /** `cond ? a : b`, all three of the output shape; cond is bool. */
+  where(cond: Tensor, a: Tensor, b: Tensor, out?: Tensor | null): Tensor;
+  /** Converts to another dtype (float to int truncates toward zero; to bool tests non-zero). */
+  cast(x: Tensor, dtype: DType): Tensor;
+  /** Copies x into `out` (any view of the same shape and dtype), or into a new contiguous tensor. */
+  copy(x: Tensor, out?: Tensor | null): Tensor;
+  /** Writes one value into every element of `out` (any view). */
+  fill(out: Tensor, value: number): Tensor;
+  /** Batched matrix product: a [B, M, K] times b [B, K, N] gives [B, M, N]; any strides. */
+  matmul(a: Tensor, b: Tensor): Tensor;
+  /** Cross-correlation of x [N, C, H, W] with w [O, C/groups, kH, kW]. */
+  conv2d(x: Tensor, w: Tensor, attrs: Conv2dAttrs): Tensor;
+  /** Gradient of conv2d with respect to its input, given the output gradient. */
+  conv2dBackwardInput(gy: Tensor, w: Tensor, inputShape: readonly number[], attrs: Conv2dAttrs): Tensor;
+  /** Gradient of conv2d with respect to its weight, given the input and the output gradient. */
+  conv2dBackwardWeight(x: Tensor, gy: Tensor, weightShape: readonly number[], attrs: Conv2dAttrs): Tensor;
+  /** Max pooling: the output and, for each output cell, the flat index (h * W + w) of its maximum. */
+  maxPool2d(x: Tensor, attrs: Pool2dAttrs): [Tensor, Tensor];
+  /** Routes gy back to the positions recorded by maxPool2d. */
+  maxPool2dBackward(gy: Tensor, indices: Tensor, inputShape: readonly number[]): Tensor;
+  /** Average pooling. */
+  avgPool2d(x: Tensor, attrs: Pool2dAttrs): Tensor;
+  /** Spreads gy evenly back over each window. */
+  avgPool2dBackward(gy: Tensor, inputShape: readonly number[], attrs: Pool2dAttrs): Tensor;
+  /** Softmax along one axis. */
+  softmax(x: Tensor, axis: number): Tensor;
+  /** Log-softmax along one axis. */
+  logSoftmax(x: Tensor, axis: number): Tensor;
+  /** out[i][j][k] = x[index[i][j][k]][j][k] for axis 0 (and likewise for other axes); out has index's shape. */
+  gather(x: Tensor, axis: number, index: Tensor): Tensor;
+  /** A copy of x with src[i][j][k] added at [index[i][j][k]][j][k] for axis 0 (and likewise). */
+  scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor;
+}
+
+/**
+ * Every kernel a backend provides.
+ * @category Backends
+ */
+export type Kernels = UnaryKernels & BinaryKernels & ReduceKernels & ArgReduceKernels & OtherKernels;

@@ -1,0 +1,117 @@
+/**
+ * Storage: the flat buffer behind one or more tensors, owned by a backend and recycled
+ * through a pool of exact-size buffers (fresh pages are expensive: reuse beats allocate).
+ * @module
+ */
+import type { DType, DTypeArrayMap, TypedArray } from "../dtype.js";
+import { arrayConstructor } from "../dtype.js";
+
+/**
+ * A flat buffer of elements owned by a backend. Views share one storage; it returns to its
+ * backend's pool when the last tensor using it is disposed or collected.
+ * @category Backends
+ */
+export interface Storage {
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly length: number;
+  /** The elements, as a typed array of exactly `length` elements (a fresh view each time for backends whose memory can move). */
+  readonly data: TypedArray;
+  /** Number of live tensors sharing this storage. */
+  refs: number;
+  /** Gives the storage back to its owner's pool. Called by the tensor machinery, not by users. */
+  release(): void;
+}
+
+/**
+ * A pool of typed arrays keyed by dtype and exact length, with a cap on the bytes it holds.
+ * Training steps allocate the same sizes every step, so exact sizes hit almost always.
+ * @example
+ * ```ts
+ * import { BufferPool } from "@backprop/core";
+ * const pool = new BufferPool(1 << 20);
+ * const a = pool.take("float32", 16);
+ * pool.give(a);
+ * pool.take("float32", 16) === a; // true: reused
+ * ```
+ * @category Backends
+ */
+export class BufferPool {
+  private readonly free = new Map<string, TypedArray[]>();
+  private heldBytes = 0;
+  /** Buffers handed out that came from the pool, and that were freshly allocated. */
+  readonly stats = { reused: 0, allocated: 0 };
+
+  constructor(readonly maxBytes = 512 * 1024 * 1024) {}
+
+  /** A buffer of exactly `length` elements with unspecified contents. */
+  take<D extends DType>(dtype: D, length: number): DTypeArrayMap[D] {
+    const list = this.free.get(dtype + length);
+    const hit = list?.pop();
+    if (hit !== undefined) {
+      this.heldBytes -= hit.byteLength;
+      this.stats.reused++;
+      return hit as DTypeArrayMap[D];
+    }
+    this.stats.allocated++;
+    return new (arrayConstructor(dtype))(length) as DTypeArrayMap[D];
+  }
+
+  /** Returns a buffer for reuse (dropped when the pool is full). */
+  give(buffer: TypedArray): void {
+    if (buffer.length === 0 || this.heldBytes + buffer.byteLength > this.maxBytes) return;
+    const key = dtypeOf(buffer) + buffer.length;
+    let list = this.free.get(key);
+    if (list === undefined) {
+      list = [];
+      this.free.set(key, list);
+    }
+    list.push(buffer);
+    this.heldBytes += buffer.byteLength;
+  }
+
+  /** Bytes held for reuse. */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
+  /** Drops every pooled buffer. */
+  clear(): void {
+    this.free.clear();
+    this.heldBytes = 0;
+  }
+}
+
+function dtypeOf(buffer: TypedArray): DType {
+  if (buffer instanceof Float32Array) return "float32";
+  if (buffer instanceof Float64Array) return "float64";
+  if (buffer instanceof Int32Array) return "int32";
+  return "bool";
+}
+
+/**
+ * Storage over a plain typed array, returned to a {@link BufferPool}. The JS and native
+ * backends both use it (the addon reads the same memory, zero-copy).
+ * @example
+ * ```ts
+ * import { ArrayStorage, BufferPool } from "@backprop/core";
+ * const pool = new BufferPool();
+ * const s = new ArrayStorage(pool.take("float32", 4), "float32", pool);
+ * s.data.length; // 4
+ * ```
+ * @category Backends
+ */
+export class ArrayStorage implements Storage {
+  refs = 0;
+  readonly length: number;
+  constructor(
+    public data: TypedArray,
+    readonly dtype: DType,
+    private readonly pool: BufferPool | null,
+  ) {
+    this.length = data.length;
+  }
+  release(): void {
+    if (this.pool !== null) this.pool.give(this.data);
+  }
+}

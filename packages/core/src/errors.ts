@@ -1,0 +1,84 @@
+/**
+ * Error classes thrown by backprop. Messages follow one format:
+ * `<where>: <what>; expected <x>, got <y>`, with whole shapes.
+ * A message starting `internal:` means a bug in backprop itself.
+ * @module
+ */
+
+/**
+ * A tensor had the wrong shape for an operation (broadcasting, matmul, reshape, axes).
+ * @example
+ * ```ts
+ * import { ShapeError, tensor } from "@backprop/core";
+ * try { tensor([1, 2]).add(tensor([1, 2, 3])); } catch (e) { console.log(e instanceof ShapeError); }
+ * ```
+ * @category Errors
+ */
+export class ShapeError extends Error {
+  override name = "ShapeError";
+}
+
+/**
+ * A tensor had the wrong dtype for an operation (gradients of integer tensors, bool arithmetic).
+ * @example
+ * ```ts
+ * import { DTypeError, tensor } from "@backprop/core";
+ * try { tensor([1, 2], { dtype: "int32" }).requiresGrad_(); } catch (e) { console.log(e instanceof DTypeError); }
+ * ```
+ * @category Errors
+ */
+export class DTypeError extends Error {
+  override name = "DTypeError";
+}
+
+/**
+ * A name was missing from, or already taken in, the plugin registry.
+ * @example
+ * ```ts
+ * import { RegistryError, resolve } from "@backprop/core";
+ * try { resolve("op", "mull"); } catch (e) { console.log(e instanceof RegistryError); }
+ * ```
+ * @category Errors
+ */
+export class RegistryError extends Error {
+  override name = "RegistryError";
+}
+
+/**
+ * A file or serialized value was malformed (truncated safetensors, bad JSON, wrong magic number).
+ * @example
+ * ```ts
+ * import { FormatError, decodeSafetensors } from "@backprop/core";
+ * try { decodeSafetensors(new Uint8Array(3)); } catch (e) { console.log(e instanceof FormatError); }
+ * ```
+ * @category Errors
+ */
+export class FormatError extends Error {
+  override name = "FormatError";
+}
+
+/**
+ * An argument was out of its valid range (a negative size, an unknown option value).
+ * @example
+ * ```ts
+ * import { ValueError, zeros } from "@backprop/core";
+ * try { zeros([-1]); } catch (e) { console.log(e instanceof ValueError); }
+ * ```
+ * @category Errors
+ */
+export class ValueError extends Error {
+  override name = "ValueError";
+}
+
+/**
+ * Formats a shape the way error messages print it: `[2, 3]`.
+ * @example
+ * ```ts
+ * import { formatShape } from "@backprop/core";
+ * console.log(formatShape([2, 3])); // "[2, 3]"
+ * ```
+ * @category Errors
+ */
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}

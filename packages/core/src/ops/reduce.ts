@@ -1,0 +1,355 @@
+/**
+ * Reductions over any set of axes, with keepDims.
+ * @module
+ */
+import { defineOp } from "../defineOp.js";
+import { Tensor } from "../tensor.js";
+import { kernels } from "../backend/backend.js";
+import { isFloat } from "../dtype.js";
+import { normalizeAxes, normalizeAxis, shapesEqual } from "../shape.js";
+import { ShapeError, ValueError, formatShape } from "../errors.js";
+import { expand, reshape } from "./movement.js";
+import { where } from "./elementwise.js";
+
+/**
+ * Which axes to reduce: a number or list (all axes when omitted), or an options object.
+ * @category Ops
+ */
+export type ReduceOptions = number | readonly number[] | { axis?: number | readonly number[]; keepDims?: boolean };
+
+/**
+ * Options of argmax and argmin: one axis (the flattened tensor when omitted).
+ * @category Ops
+ */
+export type ArgReduceOptions = number | { axis?: number; keepDims?: boolean };
+
+/**
+ * Options of variance and std: axes, keepDims and the degrees-of-freedom correction
+ * (1, Bessel's, by default as in PyTorch; 0 for the population variance as in NumPy).
+ * @category Ops
+ */
+export type VarianceOptions = number | readonly number[] | { axis?: number | readonly number[]; keepDims?: boolean; correction?: number };
+
+function parse(x: Tensor, options: ReduceOptions | VarianceOptions | undefined, where: string): { axes: number[]; keepDims: boolean } {
+  checkTensor(x, where);
+  if (options === undefined || typeof options === "number" || Array.isArray(options)) {
+    return { axes: normalizeAxes(options as number | number[] | undefined, x.rank, where), keepDims: false };
+  }
+  const o = options as { axis?: number | readonly number[]; keepDims?: boolean };
+  return { axes: normalizeAxes(o.axis, x.rank, where), keepDims: o.keepDims ?? false };
+}
+
+function checkTensor(x: unknown, where: string): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new ValueError(`${where}: expected a tensor; got ${x === null ? "null" : typeof x}`);
+}
+
+/** The shape with reduced axes set to 1 (for broadcasting a gradient back). */
+function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/** Numeric dtype for sums and products: bool counts as int32. */
+function numeric(x: Tensor): Tensor {
+  return x.dtype === "bool" ? kernels().cast(x, "int32") : x;
+}
+
+const sumOp = defineOp({
+  name: "sum",
+  forward: (x: Tensor, axes: number[], keepDims: boolean) => {
+    const input = numeric(x);
+    const out = kernels().sum(input, axes, keepDims);
+    if (input !== x) input.dispose();
+    return out;
+  },
+  // d(sum x)/dx_i = 1: the gradient is broadcast back over the reduced axes.
+  backward: (g, [x, axes]) => [expand(reshape(g, keptShape(x.shape, axes)), x.shape), null, null],
+});
+
+/**
+ * Sum over axes (all by default).
+ * Shape: x's shape without the reduced axes (or with 1s there under keepDims).
+ * @throws {ShapeError} for an out-of-range or repeated axis.
+ * @example
+ * ```ts
+ * import { sum, tensor } from "@backprop/core";
+ * const x = tensor([[1, 2], [3, 4]]);
+ * sum(x).item();                                  // 10
+ * sum(x, 0).toArray();                            // [4, 6]
+ * sum(x, { axis: 1, keepDims: true }).toArray();  // [[3], [7]]
+ * ```
+ * @category Ops
+ */
+export function sum(x: Tensor, options?: ReduceOptions): Tensor {
+  const { axes, keepDims } = parse(x, options, "sum");
+  return sumOp(x, axes, keepDims);
+}
+
+/**
+ * Sums a broadcast gradient back to a shape it was broadcast from: the adjoint of broadcasting.
+ * Shape: `shape`.
+ * @throws {ShapeError} when `shape` does not broadcast to x's shape.
+ * @example
+ * ```ts
+ * import { sumTo, ones } from "@backprop/core";
+ * sumTo(ones([4, 3]), [3]).toArray(); // [4, 4, 4]
+ * ```
+ * @category Ops
+ */
+export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
+  if (shapesEqual(x.shape, shape)) return x;
+  const lead = x.rank - shape.length;
+  if (lead < 0) throw new ShapeError(`sumTo: cannot sum ${formatShape(x.shape)} to the larger shape ${formatShape(shape)}`);
+  const axes: number[] = [];
+  for (let i = 0; i < x.rank; i++) {
+    if (i < lead) axes.push(i);
+    else if (shape[i - lead] === 1 && x.shape[i] !== 1) axes.push(i);
+    else if (shape[i - lead] !== x.shape[i]) {
+      throw new ShapeError(`sumTo: ${formatShape(shape)} does not broadcast to ${formatShape(x.shape)} (axis ${i})`);
+    }
+  }
+  const s = sumOp(x, axes, true);
+  return shapesEqual(s.shape, shape) ? s : reshape(s, shape);
+}
+
+/**
+ * Mean over axes (all by default). Integer tensors give float32.
+ * Shape: as for {@link sum}.
+ * @example
+ * ```ts
+ * import { mean, tensor } from "@backprop/core";
+ * mean(tensor([1, 2, 3, 4])).item(); // 2.5
+ * ```
+ * @category Ops
+ */
+export function mean(x: Tensor, options?: ReduceOptions): Tensor {
+  const { axes, keepDims } = parse(x, options, "mean");
+  let count = 1;
+  for (const a of axes) count *= x.shape[a];
+  const input = isFloat(x.dtype) ? x : x.cast("float32");
+  return sumOp(input, axes, keepDims).div(count);
+}
+
+function extremum(kind: "max" | "min") {
+  const op = defineOp({
+    name: kind,
+    forward: (x: Tensor, axes: number[], keepDims: boolean) => {
+      if (x.size === 0) throw new ShapeError(`${kind}: cannot reduce an empty ${x.describe()}`);
+      for (const a of axes) {
+        if (x.shape[a] === 0) throw new ShapeError(`${kind}: cannot reduce axis ${a} of length 0 in ${x.describe()}`);
+      }
+      const input = numeric(x);
+      const out = kernels()[kind](input, axes, keepDims);
+      if (input !== x) input.dispose();
+      return out;
+    },
+    // The gradient goes to the elements equal to the extreme, shared evenly among ties.
+    backward: (g, [x, axes], out) => {
+      const shape = keptShape(x.shape, axes);
+      const hit = x.eq(expand(reshape(out, shape), x.shape)).cast(g.dtype);
+      const count = sumOp(hit, axes, true);
+      return [hit.div(count).mul(expand(reshape(g, shape), x.shape)), null, null];
+    },
+  });
+  return (x: Tensor, options?: ReduceOptions): Tensor => {
+    const { axes, keepDims } = parse(x, options, kind);
+    return op(x, axes, keepDims);
+  };
+}
+
+/**
+ * Largest value over axes (NaN wins); ties share the gradient.
+ * Shape: as for {@link sum}.
+ * @throws {ShapeError} for an empty tensor.
+ * @example
+ * ```ts
+ * import { max, tensor } from "@backprop/core";
+ * max(tensor([[1, 5], [7, 2]]), 1).toArray(); // [5, 7]
+ * ```
+ * @category Ops
+ */
+export const max = extremum("max");
+
+/**
+ * Smallest value over axes (NaN wins); ties share the gradient.
+ * Shape: as for {@link sum}.
+ * @throws {ShapeError} for an empty tensor.
+ * @example
+ * ```ts
+ * import { min, tensor } from "@backprop/core";
+ * min(tensor([[1, 5], [7, 2]]), 1).toArray(); // [1, 2]
+ * ```
+ * @category Ops
+ */
+export const min = extremum("min");
+
+const prodOp = defineOp({
+  name: "prod",
+  forward: (x: Tensor, axes: number[], keepDims: boolean) => {
+    const input = numeric(x);
+    const out = kernels().prod(input, axes, keepDims);
+    if (input !== x) input.dispose();
+    return out;
+  },
+  // d(prod x)/dx_i = prod_{j != i} x_j, computed without dividing (zeros are allowed):
+  // exclusive products via the log-free trick of multiplying the others, one axis group at a time.
+  backward: (g, [x, axes]) => {
+    const shape = keptShape(x.shape, axes);
+    const gb = expand(reshape(g, shape), x.shape);
+    const zero = x.eq(0);
+    const zeros = sumOp(zero.cast("int32"), axes, true);
+    // Where no zero is in the group: prod / x_i. Where exactly one: the product of the others at
+    // the zero, 0 elsewhere. Two or more zeros: 0 everywhere.
+    const safe = where(zero, 1, x);
+    const prodSafe = expand(prodOp(safe, axes, true), x.shape);
+    const none = expand(zeros.eq(0), x.shape);
+    const one = expand(zeros.eq(1), x.shape);
+    const grad = where(none, prodSafe.div(safe), where(one.logicalAnd(zero), prodSafe, 0));
+    return [gb.mul(grad), null, null];
+  },
+});
+
+/**
+ * Product over axes (all by default). Its gradient is exact even with zeros present.
+ * Shape: as for {@link sum}.
+ * @example
+ * ```ts
+ * import { prod, tensor } from "@backprop/core";
+ * prod(tensor([1, 2, 3, 4])).item(); // 24
+ * ```
+ * @category Ops
+ */
+export function prod(x: Tensor, options?: ReduceOptions): Tensor {
+  const { axes, keepDims } = parse(x, options, "prod");
+  return prodOp(x, axes, keepDims);
+}
+
+function argReduce(kind: "argmax" | "argmin") {
+  const op = defineOp({
+    name: kind,
+    forward: (x: Tensor, axis: number, keepDims: boolean) => {
+      if (x.shape[axis] === 0) throw new ShapeError(`${kind}: cannot reduce axis ${axis} of length 0 in ${x.describe()}`);
+      return kernels()[kind](x, axis, keepDims);
+    },
+  });
+  return (x: Tensor, options?: ArgReduceOptions): Tensor => {
+    checkTensor(x, kind);
+    const o = typeof options === "number" ? { axis: options } : (options ?? {});
+    if (o.axis === undefined) {
+      if (x.size === 0) throw new ShapeError(`${kind}: cannot reduce an empty ${x.describe()}`);
+      const flat = reshape(x, [x.size]);
+      const r = op(flat, 0, false);
+      return o.keepDims === true ? reshape(r, x.shape.map(() => 1)) : r;
+    }
+    return op(x, normalizeAxis(o.axis, x.rank, kind), o.keepDims ?? false);
+  };
+}
+
+/**
+ * Index of the largest value along an axis (over the flattened tensor when no axis is given),
+ * as int32; the first one wins ties. Not differentiable.
+ * Shape: x's shape without that axis.
+ * @example
+ * ```ts
+ * import { argmax, tensor } from "@backprop/core";
+ * argmax(tensor([[1, 9, 3], [8, 2, 4]]), 1).toArray(); // [1, 0]
+ * ```
+ * @category Ops
+ */
+export const argmax = argReduce("argmax");
+
+/**
+ * Index of the smallest value along an axis, as int32; the first one wins ties.
+ * Shape: x's shape without that axis.
+ * @example
+ * ```ts
+ * import { argmin, tensor } from "@backprop/core";
+ * argmin(tensor([3, 1, 2])).item(); // 1
+ * ```
+ * @category Ops
+ */
+export const argmin = argReduce("argmin");
+
+/**
+ * Variance over axes: sum((x - mean)^2) / (n - correction), correction 1 by default.
+ * Shape: as for {@link sum}.
+ * @example
+ * ```ts
+ * import { variance, tensor } from "@backprop/core";
+ * variance(tensor([1, 2, 3, 4])).item();                    // 1.6667 (unbiased)
+ * variance(tensor([1, 2, 3, 4]), { correction: 0 }).item(); // 1.25
+ * ```
+ * @category Ops
+ */
+export function variance(x: Tensor, options?: VarianceOptions): Tensor {
+  const { axes, keepDims } = parse(x, options, "variance");
+  const correction = typeof options === "object" && !Array.isArray(options) ? ((options as { correction?: number }).correction ?? 1) : 1;
+  let count = 1;
+  for (const a of axes) count *= x.shape[a];
+  const input = isFloat(x.dtype) ? x : x.cast("float32");
+  const centred = input.sub(mean(input, { axis: axes, keepDims: true }));
+  return sum(centred.square(), { axis: axes, keepDims }).div(Math.max(count - correction, 0));
+}
+
+/**
+ * Standard deviation over axes: sqrt(variance).
+ * Shape: as for {@link sum}.
+ * @example
+ * ```ts
+ * import { std, tensor } from "@backprop/core";
+ * std(tensor([2, 4, 4, 4, 5, 5, 7, 9]), { correction: 0 }).item(); // 2
+ * ```
+ * @category Ops
+ */
+export function std(x: Tensor, options?: VarianceOptions): Tensor {
+  return variance(x, options).sqrt();
+}
+
+/**
+ * log(sum(exp(x))) over axes, computed as m + log(sum(exp(x - m))) with m the maximum, so it
+ * neither overflows nor underflows.
+ * Shape: as for {@link sum}.
+ * @example
+ * ```ts
+ * import { logSumExp, tensor } from "@backprop/core";
+ * logSumExp(tensor([1000, 1000])).item(); // 1000.6931
+ * ```
+ * @category Ops
+ */
+export function logSumExp(x: Tensor, options?: ReduceOptions): Tensor {
+  const { axes, keepDims } = parse(x, options, "logSumExp");
+  // m is a constant shift: its gradient cancels, so it is detached.
+  const mx = max(x.detach(), { axis: axes, keepDims: true });
+  const shift = where(mx.abs().lt(Infinity), mx, 0);
+  const s = sum(x.sub(shift).exp(), { axis: axes, keepDims: true }).log().add(shift);
+  return keepDims ? s : reshape(s, x.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/**
+ * Whether every element is non-zero, over axes, as bool.
+ * Shape: as for {@link sum}.
+ * @example
+ * ```ts
+ * import { all, tensor } from "@backprop/core";
+ * all(tensor([true, false])).toArray(); // false
+ * ```
+ * @category Ops
+ */
+export function all(x: Tensor, options?: ReduceOptions): Tensor {
+  const { axes, keepDims } = parse(x, options, "all");
+  return sum(x.eq(0), { axis: axes, keepDims }).eq(0);
+}
+
+/**
+ * Whether any element is non-zero, over axes, as bool.
+ * Shape: as for {@link sum}.
+ * @example
+ * ```ts
+ * import { any, tensor } from "@backprop/core";
+ * any(tensor([false, true])).toArray(); // true
+ * ```
+ * @category Ops
+ */
+export function any(x: Tensor, options?: ReduceOptions): Tensor {
+  const { axes, keepDims } = parse(x, options, "any");
+  return sum(x.ne(0), { axis: axes, keepDims }).gt(0);
+}

@@ -1,0 +1,6 @@
+/**
+ * Seeded random numbers.
+ * @module
+ */
+/** @category Random */
+export class Generator {}

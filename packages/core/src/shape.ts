@@ -1,0 +1,163 @@
+/**
+ * Shape arithmetic: sizes, strides, broadcasting and axis normalisation.
+ * @module
+ */
+import { ShapeError, ValueError, formatShape } from "./errors.js";
+
+/**
+ * A tensor's shape: one non-negative integer per axis.
+ * @category Tensors
+ */
+export type Shape = readonly number[];
+
+/**
+ * Number of elements in a shape (1 for a scalar).
+ * @example
+ * ```ts
+ * import { sizeOf } from "@backprop/core";
+ * sizeOf([2, 3]); // 6
+ * ```
+ * @category Tensors
+ */
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/**
+ * Row-major (C-order) strides of a shape, in elements.
+ * @example
+ * ```ts
+ * import { contiguousStrides } from "@backprop/core";
+ * contiguousStrides([2, 3, 4]); // [12, 4, 1]
+ * ```
+ * @category Tensors
+ */
+export function contiguousStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+/**
+ * Whether strides describe row-major contiguous data for a shape (axes of length 1 may have any stride).
+ * @example
+ * ```ts
+ * import { isContiguous } from "@backprop/core";
+ * isContiguous([2, 3], [3, 1]); // true
+ * isContiguous([2, 3], [1, 2]); // false
+ * ```
+ * @category Tensors
+ */
+export function isContiguous(shape: Shape, strides: readonly number[]): boolean {
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== s) return false;
+    s *= shape[i];
+  }
+  return true;
+}
+
+/**
+ * Checks that every size in a shape is a non-negative integer.
+ * @throws {ValueError} naming the caller and the bad size.
+ * @example
+ * ```ts
+ * import { checkShape } from "@backprop/core";
+ * checkShape([2, 3], "zeros"); // returns [2, 3]
+ * ```
+ * @category Tensors
+ */
+export function checkShape(shape: unknown, where: string): number[] {
+  if (typeof shape === "number") shape = [shape];
+  if (!Array.isArray(shape)) throw new ValueError(`${where}: shape must be an array of sizes; got ${String(shape)}`);
+  for (const d of shape as unknown[]) {
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
+      throw new ValueError(`${where}: sizes must be non-negative integers; got ${formatShape(shape as number[])}`);
+    }
+  }
+  return [...(shape as number[])];
+}
+
+/**
+ * The shape two shapes broadcast to under NumPy rules (align right; sizes equal or one of them 1).
+ * @throws {ShapeError} `mul: cannot broadcast [2, 3] with [2, 4] (axis 1: 3 vs 4)`.
+ * @example
+ * ```ts
+ * import { broadcastShapes } from "@backprop/core";
+ * broadcastShapes([4, 1, 3], [5, 1], "add"); // [4, 5, 3]
+ * ```
+ * @category Tensors
+ */
+export function broadcastShapes(a: Shape, b: Shape, where: string): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = i - (n - a.length) >= 0 ? a[i - (n - a.length)] : 1;
+    const db = i - (n - b.length) >= 0 ? b[i - (n - b.length)] : 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(`${where}: cannot broadcast ${formatShape(a)} with ${formatShape(b)} (axis ${i}: ${da} vs ${db})`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/**
+ * Turns a possibly negative axis into its index in `[0, rank)`.
+ * @throws {ShapeError} when the axis is out of range.
+ * @example
+ * ```ts
+ * import { normalizeAxis } from "@backprop/core";
+ * normalizeAxis(-1, 3, "sum"); // 2
+ * ```
+ * @category Tensors
+ */
+export function normalizeAxis(axis: number, rank: number, where: string): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    const range = rank === 0 ? "none (the tensor is a scalar)" : `[${-rank}, ${rank - 1}]`;
+    throw new ShapeError(`${where}: axis ${axis} is out of range for a tensor of rank ${rank}; expected an axis in ${range}`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/**
+ * Normalises a list of axes (or all axes when undefined), sorted and without repeats.
+ * @throws {ShapeError} when an axis is out of range or repeated.
+ * @example
+ * ```ts
+ * import { normalizeAxes } from "@backprop/core";
+ * normalizeAxes([-1, 0], 3, "sum"); // [0, 2]
+ * ```
+ * @category Tensors
+ */
+export function normalizeAxes(axes: number | readonly number[] | undefined, rank: number, where: string): number[] {
+  if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axes === "number" ? [axes] : axes;
+  const out = list.map((a) => normalizeAxis(a, rank, where));
+  const sorted = [...out].sort((x, y) => x - y);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i] === sorted[i - 1]) throw new ShapeError(`${where}: axis ${sorted[i]} is repeated in [${list.join(", ")}]`);
+  }
+  return sorted;
+}
+
+/**
+ * Whether two shapes are equal.
+ * @example
+ * ```ts
+ * import { shapesEqual } from "@backprop/core";
+ * shapesEqual([2, 3], [2, 3]); // true
+ * ```
+ * @category Tensors
+ */
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
