@@ -6,7 +6,7 @@
  * @module
  */
 import type { Tensor } from "./tensor.js";
-import { DTypeError, ShapeError, formatShape } from "./errors.js";
+import { DTypeError, ShapeError, ValueError, formatShape } from "./errors.js";
 import { shapesEqual } from "./shape.js";
 
 let gradEnabled = true;
@@ -176,4 +176,53 @@ function addGrad(grads: Map<Tensor, Tensor>, x: unknown, g: Tensor | null | unde
   }
   const previous = grads.get(x);
   grads.set(x, previous === undefined ? g : previous.add(g));
+}
+
+/**
+ * Functional gradient: turns `f(...xs) -> scalar` into a function returning the gradients of
+ * f with respect to each tensor argument (JAX's `grad`, PyTorch's `autograd.grad`). No `.grad`
+ * field is touched. Pass `{ createGraph: true }` to differentiate the result again.
+ * @throws {ValueError} when f does not return a one-element tensor.
+ * @example
+ * ```ts
+ * import { grad, tensor } from "@backprop/core";
+ * const df = grad((x) => x.pow(3).sum()); // d/dx x^3 = 3x^2
+ * df(tensor([2]))[0].item(); // 12
+ * ```
+ * @category Autograd
+ */
+export function grad(f: (...xs: Tensor[]) => Tensor, options: BackwardOptions = {}): (...xs: Tensor[]) => Tensor[] {
+  return (...xs: Tensor[]) => valueAndGrad(f, options)(...xs).grads;
+}
+
+/**
+ * Like {@link grad}, but also returns the value of f.
+ * @throws {ValueError} when f does not return a one-element tensor.
+ * @example
+ * ```ts
+ * import { valueAndGrad, tensor } from "@backprop/core";
+ * const { value, grads } = valueAndGrad((x) => x.square().sum())(tensor([3]));
+ * value.item();    // 9
+ * grads[0].item(); // 6
+ * ```
+ * @category Autograd
+ */
+export function valueAndGrad(
+  f: (...xs: Tensor[]) => Tensor,
+  options: BackwardOptions = {},
+): (...xs: Tensor[]) => { value: Tensor; grads: Tensor[] } {
+  return (...xs: Tensor[]) => {
+    // Fresh leaves that share the data, so the caller's tensors and their .grad stay untouched.
+    const inputs = xs.map((x) => (options.createGraph === true && x.requiresGrad ? x : x.detach().requiresGrad_()));
+    const value = withGradMode(true, () => f(...inputs));
+    if (value.size !== 1) {
+      throw new ValueError(`grad: the function must return a one-element tensor (a loss); got ${value.describe()}`);
+    }
+    const seed = value.detach();
+    const one = withGradMode(false, () => seed.mul(0).add(1));
+    seed.dispose();
+    const found = value.requiresGrad ? runBackward([value], [one], { ...options, inputs }) : new Map<Tensor, Tensor>();
+    const grads = inputs.map((x) => found.get(x) ?? withGradMode(false, () => x.detach().mul(0)));
+    return { value: options.createGraph === true ? value : value.detach(), grads };
+  };
 }

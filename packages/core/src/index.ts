@@ -20,6 +20,8 @@ export * from "./autograd.js";
 export * from "./defineOp.js";
 export * from "./creation.js";
 export * from "./random.js";
+export * from "./randomTensors.js";
+export * from "./gradCheck.js";
 export * from "./format.js";
 export * from "./ops/elementwise.js";
 export * from "./ops/reduce.js";

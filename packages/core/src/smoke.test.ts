@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { tensor, tidy, getBackend } from "./index.js";
+import { tensor, tidy, getBackend, gradCheck, randn, Generator } from "./index.js";
 
 describe("smoke", () => {
   it("adds, multiplies, sums and backprops", () => {
@@ -13,5 +13,10 @@ describe("smoke", () => {
     expect(getBackend().name).toBe("js");
     const y = tidy(() => w.mul(3).sum({ axis: 0 }));
     expect(y.toArray()).toEqual([12, 18]);
+  });
+  it("gradChecks first and second order", () => {
+    const g = new Generator(1);
+    expect(gradCheck((a, b) => a.mul(b).sin().add(a.exp()), [randn([2, 3], { generator: g }), randn([3], { generator: g })], { secondOrder: true })).toBe(true);
+    expect(() => gradCheck((a) => a.sign().mul(a), [tensor([0.5])] , {})).not.toThrow();
   });
 });
