@@ -23,6 +23,7 @@ export * from "./random.js";
 export * from "./randomTensors.js";
 export * from "./gradCheck.js";
 export * from "./format.js";
+export * from "./safetensors.js";
 export * from "./ops/elementwise.js";
 export * from "./ops/reduce.js";
 export * from "./ops/movement.js";

@@ -1,0 +1,5 @@
+/**
+ * The safetensors codec (stub; being written).
+ * @module
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * The backend conformance suite (stub; being written).
+ * @module
+ */
+export {};
