@@ -242,7 +242,7 @@ export class Tensor implements Disposable {
    * Backpropagation: computes the gradient of this tensor with respect to every leaf that
    * requires gradients and adds it to their `.grad`. A non-scalar needs `grad`, the gradient
    * of the final loss with respect to this tensor.
-   * @throws {ShapeError} for a non-scalar without `grad`.
+   * @throws {ValueError} for a non-scalar without `grad`; {ShapeError} when `grad` has another shape.
    */
   backward(grad?: Tensor, options: BackwardOptions = {}): void {
     let g = grad;
@@ -257,9 +257,12 @@ export class Tensor implements Disposable {
     runBackward([this], [g], options);
   }
 
-  /** Zeroes the gradient (sets it to null, like PyTorch's `set_to_none`). */
+  /**
+   * Zeroes the gradient (sets it to null, like PyTorch's `set_to_none`). The old gradient goes
+   * back to the pool (clone it first to keep it), unless it is part of a graph (createGraph).
+   */
   zeroGrad(): void {
-    if (this.grad !== null) this.grad.dispose();
+    if (this.grad !== null && !this.grad.requiresGrad) this.grad.dispose();
     this.grad = null;
   }
 
@@ -306,9 +309,14 @@ export class Tensor implements Disposable {
     return build(0, 0);
   }
 
-  /** Prints like NumPy/PyTorch, summarised when large. */
+  /** Prints like PyTorch: `tensor([[1., 2.],\n        [3., 4.]])`, summarised when large. */
   toString(): string {
     return formatTensor(this);
+  }
+
+  /** @internal Makes `console.log` and `util.inspect` in Node print {@link Tensor.toString}. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 
   /** Gives the storage back to the pool (when no other view uses it). Safe to call twice. */

@@ -86,7 +86,9 @@ function binaryForward(op: BinaryOp): (a: Tensor, b: Tensor) => Tensor {
     const dtype = compare || logical ? promoteTypes(a.dtype, b.dtype) : arithmeticType(op, a.dtype, b.dtype);
     const ap = prepare(a, dtype, shape);
     const bp = prepare(b, dtype, shape);
-    const out = kernels()[op](ap, bp);
+    // bool storage must hold 0/1: adding true + true would store 2.
+    const kernel = dtype === "bool" && op === "add" ? "logicalOr" : dtype === "bool" && op === "mul" ? "logicalAnd" : op;
+    const out = kernels()[kernel](ap, bp);
     release(ap, a);
     release(bp, b);
     return out;

@@ -2,6 +2,108 @@
  * Matrix products.
  * @module
  */
-import type { Tensor } from "../tensor.js";
-/** @category Ops */
-export function matmul(_a: Tensor, _b: Tensor): Tensor { throw new Error("internal: matmul is not written yet"); }
+import { defineOp } from "../defineOp.js";
+import { Tensor } from "../tensor.js";
+import { kernels } from "../backend/backend.js";
+import { isFloat, promoteTypes } from "../dtype.js";
+import { ShapeError, ValueError, formatShape } from "../errors.js";
+import { broadcastShapes, sizeOf } from "../shape.js";
+import { broadcastView, reshapeView } from "./views.js";
+import { reshape, transpose } from "./movement.js";
+import { sumTo } from "./reduce.js";
+
+/** A [B, rows, cols] view of x broadcast to batch + [rows, cols]; a copy only when the batch axes cannot merge. */
+function batchView(x: Tensor, batch: readonly number[], rows: number, cols: number): Tensor {
+  const full = broadcastView(x, [...batch, rows, cols]);
+  const flat = [sizeOf(batch), rows, cols];
+  const view = reshapeView(full, flat);
+  if (view !== null) {
+    full.dispose();
+    return view;
+  }
+  const dense = kernels().copy(full);
+  full.dispose();
+  const r = reshapeView(dense, flat)!;
+  dense.dispose();
+  return r;
+}
+
+// C = A B with A [..., M, K], B [..., K, N] (rank >= 2, batch axes broadcast, one float dtype).
+// dA = dC B^T and dB = A^T dC, summed back over the batch axes each operand was broadcast along.
+const matmulOp: (a: Tensor, b: Tensor) => Tensor = defineOp({
+  name: "matmul",
+  forward: (a: Tensor, b: Tensor) => {
+    const m = a.shape[a.rank - 2];
+    const k = a.shape[a.rank - 1];
+    const n = b.shape[b.rank - 1];
+    const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul");
+    const av = batchView(a, batch, m, k);
+    const bv = batchView(b, batch, k, n);
+    const c = kernels().matmul(av, bv);
+    av.dispose();
+    bv.dispose();
+    const out = reshapeView(c, [...batch, m, n])!;
+    c.dispose();
+    return out;
+  },
+  backward: (g, [a, b]) => [
+    a.requiresGrad ? sumTo(matmulOp(g, transpose(b)), a.shape) : null,
+    b.requiresGrad ? sumTo(matmulOp(transpose(a), g), b.shape) : null,
+  ],
+});
+
+/**
+ * Matrix product with NumPy semantics: 1-D by 1-D is the dot product (a scalar); a 1-D
+ * operand is promoted to a matrix (a row on the left, a column on the right) and that axis is
+ * removed from the result; higher ranks are stacks of matrices whose batch axes broadcast.
+ * Integer operands give float32.
+ *
+ * C[..., i, j] = sum_k A[..., i, k] B[..., k, j]; dA = dC B^T, dB = A^T dC.
+ *
+ * Shape: [..., M, K] x [..., K, N] -> [broadcast(...), M, N]; [K] x [K] -> [];
+ * [K] x [..., K, N] -> [..., N]; [..., M, K] x [K] -> [..., M].
+ * @throws {ShapeError} when the inner sizes differ or the batch axes do not broadcast, e.g.
+ * `matmul: cannot multiply [2, 3] by [4, 5] (inner sizes 3 vs 4)`.
+ * @throws {ValueError} for a scalar operand or a non-tensor.
+ * @example
+ * ```ts
+ * import { matmul, tensor } from "@backprop/core";
+ * const a = tensor([[1, 2], [3, 4]]);
+ * matmul(a, tensor([[5], [6]])).toArray(); // [[17], [39]]
+ * matmul(tensor([1, 2]), tensor([3, 4])).item(); // 11
+ * ```
+ * @category Ops
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new ValueError("matmul: expected two tensors");
+  if (a.rank === 0 || b.rank === 0) {
+    throw new ValueError(`matmul: operands must have at least one axis; got ${formatShape(a.shape)} and ${formatShape(b.shape)} (use mul for scalars)`);
+  }
+  const ka = a.shape[a.rank - 1];
+  const kb = b.shape[b.rank === 1 ? 0 : b.rank - 2];
+  if (ka !== kb) {
+    throw new ShapeError(`matmul: cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)} (inner sizes ${ka} vs ${kb})`);
+  }
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  try {
+    broadcastShapes(batchA, batchB, "matmul");
+  } catch {
+    throw new ShapeError(
+      `matmul: cannot broadcast the batch axes of ${formatShape(a.shape)} and ${formatShape(b.shape)} (${formatShape(batchA)} vs ${formatShape(batchB)})`,
+    );
+  }
+  let dtype = promoteTypes(a.dtype, b.dtype);
+  if (!isFloat(dtype)) dtype = "float32";
+  const ac = a.dtype === dtype ? a : a.cast(dtype);
+  const bc = b.dtype === dtype ? b : b.cast(dtype);
+  const a2 = a.rank === 1 ? reshape(ac, [1, ka]) : ac;
+  const b2 = b.rank === 1 ? reshape(bc, [kb, 1]) : bc;
+  const c = matmulOp(a2, b2);
+  if (a.rank > 1 && b.rank > 1) return c;
+  // Drop the promoted axes: the row of a 1-D left operand, the column of a 1-D right one.
+  const shape = c.shape.slice(0, -2);
+  if (a.rank > 1) shape.push(c.shape[c.rank - 2]);
+  if (b.rank > 1) shape.push(c.shape[c.rank - 1]);
+  return reshape(c, shape);
+}

@@ -2,8 +2,686 @@
  * Neural-network primitives: softmax, convolutions, pooling, dropout, embedding lookup.
  * @module
  */
-import type { Tensor } from "../tensor.js";
-/** @category Ops */
-export function softmax(_x: Tensor, _axis = -1): Tensor { throw new Error("internal: not written yet"); }
-/** @category Ops */
-export function logSoftmax(_x: Tensor, _axis = -1): Tensor { throw new Error("internal: not written yet"); }
+import { defineOp } from "../defineOp.js";
+import { Tensor } from "../tensor.js";
+import { kernels } from "../backend/backend.js";
+import type { Conv2dAttrs, Pool2dAttrs } from "../backend/kernels.js";
+import { isFloat, promoteTypes } from "../dtype.js";
+import type { DType } from "../dtype.js";
+import { DTypeError, ShapeError, ValueError, formatShape } from "../errors.js";
+import { normalizeAxis } from "../shape.js";
+import { zeros } from "../creation.js";
+import { bernoulli } from "../randomTensors.js";
+import type { Generator } from "../random.js";
+import { broadcastView } from "./views.js";
+import { gather, reshape, squeeze, unsqueeze } from "./movement.js";
+import { sum } from "./reduce.js";
+
+// ---------- shared checks ----------
+
+function checkTensor(x: unknown, where: string, what = "input"): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new ValueError(`${where}: ${what} must be a tensor; got ${x === null ? "null" : typeof x}`);
+}
+
+/** Float inputs stay; integer and bool ones become float32. */
+function asFloat(x: Tensor, dtype: DType = x.dtype): Tensor {
+  const target = isFloat(dtype) ? dtype : "float32";
+  return x.dtype === target ? x : x.cast(target);
+}
+
+/**
+ * A size given once for both spatial axes or as [height, width].
+ * @category Ops
+ */
+export type Pair = number | readonly [number, number];
+
+function pair(value: Pair | undefined, fallback: number, name: string, where: string, min: number): [number, number] {
+  const v = value ?? fallback;
+  const p: readonly unknown[] = typeof v === "number" ? [v, v] : Array.isArray(v) ? v : [];
+  if (p.length !== 2 || !p.every((d) => typeof d === "number" && Number.isInteger(d) && d >= min)) {
+    const bound = min === 0 ? "non-negative" : "positive";
+    throw new ValueError(`${where}: ${name} must be a ${bound} integer or a pair of them; got ${JSON.stringify(value)}`);
+  }
+  return [p[0] as number, p[1] as number];
+}
+
+function checkGroups(groups: unknown, where: string): number {
+  const g = groups ?? 1;
+  if (typeof g !== "number" || !Number.isInteger(g) || g < 1) throw new ValueError(`${where}: groups must be a positive integer; got ${String(groups)}`);
+  return g;
+}
+
+// ---------- softmax ----------
+
+// y = softmax(x); dx = y * (g - sum(g * y)) along the axis.
+const softmaxOp = defineOp({
+  name: "softmax",
+  forward: (x: Tensor, axis: number) => kernels().softmax(x, axis),
+  backward: (g, [, axis], y) => [y.mul(g.sub(sum(g.mul(y), { axis, keepDims: true }))), null],
+});
+
+// y = x - logSumExp(x); dx = g - exp(y) * sum(g) along the axis.
+const logSoftmaxOp = defineOp({
+  name: "logSoftmax",
+  forward: (x: Tensor, axis: number) => kernels().logSoftmax(x, axis),
+  backward: (g, [, axis], y) => [g.sub(y.exp().mul(sum(g, { axis, keepDims: true }))), null],
+});
+
+/**
+ * Softmax along an axis: exp(x_i - max x) / sum_j exp(x_j - max x), computed stably.
+ * Integer inputs give float32.
+ * Shape: same as x.
+ * @throws {ShapeError} for an axis out of range.
+ * @example
+ * ```ts
+ * import { softmax, tensor } from "@backprop/core";
+ * softmax(tensor([1, 2, 3])).toArray(); // [0.0900, 0.2447, 0.6652]
+ * ```
+ * @category Ops
+ */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  checkTensor(x, "softmax");
+  if (x.rank === 0) return softmaxOp(reshape(asFloat(x), [1]), 0).reshape([]);
+  return softmaxOp(asFloat(x), normalizeAxis(axis, x.rank, "softmax"));
+}
+
+/**
+ * Log-softmax along an axis: x_i - log sum_j exp(x_j), computed stably (no log of a rounded-off 0).
+ * Integer inputs give float32.
+ * Shape: same as x.
+ * @throws {ShapeError} for an axis out of range.
+ * @example
+ * ```ts
+ * import { logSoftmax, tensor } from "@backprop/core";
+ * logSoftmax(tensor([0, 0])).toArray(); // [-0.6931, -0.6931]
+ * ```
+ * @category Ops
+ */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  checkTensor(x, "logSoftmax");
+  if (x.rank === 0) return logSoftmaxOp(reshape(asFloat(x), [1]), 0).reshape([]);
+  return logSoftmaxOp(asFloat(x), normalizeAxis(axis, x.rank, "logSoftmax"));
+}
+
+// ---------- convolution ----------
+
+// The three convolution ops are each other's adjoints, so every derivative of any order is
+// one of them: for y = conv(x, w), dx = convInput(g, w) and dw = convWeight(x, g); convInput is
+// linear in (g, w) with d/dg = conv(gg, w) and d/dw = convWeight(gg, g); convWeight is linear
+// in (x, g) with d/dx = convInput(g, gg) and d/dg = conv(x, gg).
+const conv2dOp = defineOp({
+  name: "conv2d",
+  forward: (x: Tensor, w: Tensor, attrs: Conv2dAttrs) => kernels().conv2d(x, w, attrs),
+  backward: (g, [x, w, attrs]) => [
+    x.requiresGrad ? conv2dInputOp(g, w, x.shape, attrs) : null,
+    w.requiresGrad ? conv2dWeightOp(x, g, w.shape, attrs) : null,
+    null,
+  ],
+});
+
+const conv2dInputOp: (gy: Tensor, w: Tensor, inputShape: readonly number[], attrs: Conv2dAttrs) => Tensor = defineOp({
+  name: "conv2dBackwardInput",
+  forward: (gy: Tensor, w: Tensor, inputShape: readonly number[], attrs: Conv2dAttrs) => kernels().conv2dBackwardInput(gy, w, inputShape, attrs),
+  backward: (gg, [gy, w, , attrs]) => [
+    gy.requiresGrad ? conv2dOp(gg, w, attrs) : null,
+    w.requiresGrad ? conv2dWeightOp(gg, gy, w.shape, attrs) : null,
+    null,
+    null,
+  ],
+});
+
+const conv2dWeightOp: (x: Tensor, gy: Tensor, weightShape: readonly number[], attrs: Conv2dAttrs) => Tensor = defineOp({
+  name: "conv2dBackwardWeight",
+  forward: (x: Tensor, gy: Tensor, weightShape: readonly number[], attrs: Conv2dAttrs) => kernels().conv2dBackwardWeight(x, gy, weightShape, attrs),
+  backward: (gg, [x, gy, , attrs]) => [
+    x.requiresGrad ? conv2dInputOp(gy, gg, x.shape, attrs) : null,
+    gy.requiresGrad ? conv2dOp(x, gg, attrs) : null,
+    null,
+    null,
+  ],
+});
+
+/**
+ * Options of {@link conv2d}.
+ * @category Ops
+ */
+export interface Conv2dOptions {
+  /** Added to each output channel, shape [O]. */
+  bias?: Tensor | null;
+  /** Step between windows (default 1). */
+  stride?: Pair;
+  /**
+   * Zero padding on both sides of each axis (default 0), or "same" (output as large as the
+   * input; stride 1 only; an odd total puts the extra row and column at the bottom and right,
+   * like PyTorch), or "valid" (none).
+   */
+  padding?: Pair | "same" | "valid";
+  /** Spacing between kernel taps (default 1). */
+  dilation?: Pair;
+  /** Channel groups: input and output channels split into this many independent convolutions (default 1). */
+  groups?: number;
+}
+
+/** Validates a 2-D convolution and returns its geometry; `shown` are the shapes for messages. */
+function convAttrs(x: Tensor, w: Tensor, options: Conv2dOptions, where: string, shown: [readonly number[], readonly number[]]): Conv2dAttrs {
+  const [xs, ws] = shown;
+  const groups = checkGroups(options.groups, where);
+  const stride = pair(options.stride, 1, "stride", where, 1);
+  const dilation = pair(options.dilation, 1, "dilation", where, 1);
+  const [, c, h, wd] = x.shape;
+  const [o, cg, kh, kw] = w.shape;
+  if (c % groups !== 0) {
+    throw new ShapeError(`${where}: input channels must be divisible by groups (${groups}); got input ${formatShape(xs)} with ${c} channels`);
+  }
+  if (o % groups !== 0) {
+    throw new ShapeError(`${where}: output channels must be divisible by groups (${groups}); got weight ${formatShape(ws)} with ${o} output channels`);
+  }
+  if (cg * groups !== c) {
+    throw new ShapeError(
+      `${where}: weight ${formatShape(ws)} with groups ${groups} expects ${cg * groups} input channels; got input ${formatShape(xs)} with ${c}`,
+    );
+  }
+  let padding: [number, number, number, number];
+  const pad = options.padding ?? 0;
+  if (pad === "same") {
+    if (stride[0] !== 1 || stride[1] !== 1) throw new ValueError(`${where}: padding "same" needs stride 1; got stride ${formatShape(stride)}`);
+    const th = dilation[0] * (kh - 1);
+    const tw = dilation[1] * (kw - 1);
+    padding = [th >> 1, th - (th >> 1), tw >> 1, tw - (tw >> 1)];
+  } else if (pad === "valid") {
+    padding = [0, 0, 0, 0];
+  } else if (typeof pad === "string") {
+    throw new ValueError(`${where}: padding must be a number, a pair, "same" or "valid"; got ${JSON.stringify(pad)}`);
+  } else {
+    const [ph, pw] = pair(pad, 0, "padding", where, 0);
+    padding = [ph, ph, pw, pw];
+  }
+  const eh = dilation[0] * (kh - 1) + 1;
+  const ew = dilation[1] * (kw - 1) + 1;
+  const hp = h + padding[0] + padding[1];
+  const wp = wd + padding[2] + padding[3];
+  if (eh > hp || ew > wp) {
+    throw new ShapeError(
+      `${where}: the kernel (${eh} x ${ew} with dilation) is larger than the padded input (${hp} x ${wp}); got input ${formatShape(xs)} and weight ${formatShape(ws)}`,
+    );
+  }
+  return { stride, padding, dilation, groups };
+}
+
+function addBias(y: Tensor, bias: Tensor | null | undefined, channels: number, where: string): Tensor {
+  if (bias === undefined || bias === null) return y;
+  checkTensor(bias, where, "bias");
+  if (bias.rank !== 1 || bias.shape[0] !== channels) {
+    throw new ShapeError(`${where}: bias must have one value per output channel; expected [${channels}], got ${formatShape(bias.shape)}`);
+  }
+  const shape = y.shape.map((d, i) => (i === 1 ? d : 1));
+  return y.add(reshape(bias, shape));
+}
+
+/** The shared body of conv1d and conv2d on 4-D operands. */
+function convolve(x4: Tensor, w4: Tensor, options: Conv2dOptions, where: string, shown: [readonly number[], readonly number[]]): Tensor {
+  const attrs = convAttrs(x4, w4, options, where, shown);
+  const dtype = promoteTypes(x4.dtype, w4.dtype);
+  const y = conv2dOp(asFloat(x4, dtype), asFloat(w4, dtype), attrs);
+  return addBias(y, options.bias, w4.shape[0], where);
+}
+
+/**
+ * 2-D convolution (cross-correlation, as in every deep-learning framework):
+ * y[n, o, i, j] = b[o] + sum_{c, p, q} w[o, c, p, q] x[n, g(o) C/G + c, i s_h - pad_top + p d_h, j s_w - pad_left + q d_w].
+ * Integer inputs give float32.
+ *
+ * Shape: x [N, C, H, W] (or unbatched [C, H, W]), weight [O, C/groups, kH, kW] ->
+ * [N, O, floor((H + padTotal - d(kH - 1) - 1) / s) + 1, ...likewise for W].
+ * @throws {ShapeError} for wrong ranks, channels that groups do not divide, a weight whose
+ * channels do not match the input, or a kernel larger than the padded input.
+ * @throws {ValueError} for bad stride, padding, dilation or groups ("same" needs stride 1).
+ * @example
+ * ```ts
+ * import { conv2d, tensor } from "@backprop/core";
+ * const x = tensor([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]); // [1, 1, 3, 3]
+ * const w = tensor([[[[1, 0], [0, -1]]]]);                  // [1, 1, 2, 2]
+ * conv2d(x, w).toArray(); // [[[[-4, -4], [-4, -4]]]]
+ * ```
+ * @category Ops
+ */
+export function conv2d(x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Tensor {
+  checkTensor(x, "conv2d");
+  checkTensor(weight, "conv2d", "weight");
+  if (x.rank !== 3 && x.rank !== 4) throw new ShapeError(`conv2d: expected input [N, C, H, W] or [C, H, W], got ${formatShape(x.shape)}`);
+  if (weight.rank !== 4) throw new ShapeError(`conv2d: expected weight [O, C/groups, kH, kW], got ${formatShape(weight.shape)}`);
+  const x4 = x.rank === 3 ? unsqueeze(x, 0) : x;
+  const y = convolve(x4, weight, options, "conv2d", [x.shape, weight.shape]);
+  return x.rank === 3 ? squeeze(y, 0) : y;
+}
+
+/**
+ * Options of {@link conv1d}: as for {@link conv2d}, with single numbers.
+ * @category Ops
+ */
+export interface Conv1dOptions {
+  /** Added to each output channel, shape [O]. */
+  bias?: Tensor | null;
+  /** Step between windows (default 1). */
+  stride?: number;
+  /** Zero padding on both ends (default 0), "same" (stride 1; extra at the end) or "valid". */
+  padding?: number | "same" | "valid";
+  /** Spacing between kernel taps (default 1). */
+  dilation?: number;
+  /** Channel groups (default 1). */
+  groups?: number;
+}
+
+/**
+ * 1-D convolution (cross-correlation), computed as a 2-D one of height 1:
+ * y[n, o, i] = b[o] + sum_{c, p} w[o, c, p] x[n, c, i s - pad + p d].
+ *
+ * Shape: x [N, C, L] (or [C, L]), weight [O, C/groups, K] -> [N, O, floor((L + 2 pad - d(K - 1) - 1) / s) + 1].
+ * @throws {ShapeError} as for {@link conv2d}.
+ * @throws {ValueError} for bad stride, padding, dilation or groups.
+ * @example
+ * ```ts
+ * import { conv1d, tensor } from "@backprop/core";
+ * conv1d(tensor([[[1, 2, 3, 4]]]), tensor([[[1, 1]]])).toArray(); // [[[3, 5, 7]]]
+ * ```
+ * @category Ops
+ */
+export function conv1d(x: Tensor, weight: Tensor, options: Conv1dOptions = {}): Tensor {
+  checkTensor(x, "conv1d");
+  checkTensor(weight, "conv1d", "weight");
+  if (x.rank !== 2 && x.rank !== 3) throw new ShapeError(`conv1d: expected input [N, C, L] or [C, L], got ${formatShape(x.shape)}`);
+  if (weight.rank !== 3) throw new ShapeError(`conv1d: expected weight [O, C/groups, K], got ${formatShape(weight.shape)}`);
+  const scalarOption = (v: unknown, name: string): void => {
+    if (v !== undefined && typeof v !== "number") throw new ValueError(`conv1d: ${name} must be a number; got ${JSON.stringify(v)}`);
+  };
+  scalarOption(options.stride, "stride");
+  scalarOption(options.dilation, "dilation");
+  if (typeof options.padding !== "string") scalarOption(options.padding, "padding");
+  const pad = options.padding ?? 0;
+  const x3 = x.rank === 2 ? unsqueeze(x, 0) : x;
+  const y = convolve(
+    unsqueeze(x3, 2),
+    unsqueeze(weight, 2),
+    {
+      bias: options.bias,
+      stride: [1, options.stride ?? 1],
+      padding: typeof pad === "string" ? pad : [0, pad],
+      dilation: [1, options.dilation ?? 1],
+      groups: options.groups,
+    },
+    "conv1d",
+    [x.shape, weight.shape],
+  );
+  const y3 = squeeze(y, 2);
+  return x.rank === 2 ? squeeze(y3, 0) : y3;
+}
+
+/**
+ * Options of {@link convTranspose2d}.
+ * @category Ops
+ */
+export interface ConvTranspose2dOptions {
+  /** Added to each output channel, shape [Cout]. */
+  bias?: Tensor | null;
+  /** Stride of the convolution this one transposes (default 1). */
+  stride?: Pair;
+  /** Padding of the convolution this one transposes: trimmed from the output (default 0). */
+  padding?: Pair;
+  /** Extra rows and columns at the bottom and right of the output, less than the stride (default 0). */
+  outputPadding?: Pair;
+  /** Spacing between kernel taps (default 1). */
+  dilation?: Pair;
+  /** Channel groups (default 1). */
+  groups?: number;
+}
+
+/**
+ * Transposed 2-D convolution ("deconvolution"): the gradient of {@link conv2d} with respect to
+ * its input, used to upsample. PyTorch semantics.
+ *
+ * Shape: x [N, Cin, H, W] (or [Cin, H, W]), weight [Cin, Cout/groups, kH, kW] ->
+ * [N, Cout, (H - 1) s - 2 pad + d (kH - 1) + outputPadding + 1, ...likewise for W].
+ * @throws {ShapeError} for wrong ranks, channels that groups do not divide, or an empty output.
+ * @throws {ValueError} for bad options (outputPadding must be below the stride).
+ * @example
+ * ```ts
+ * import { convTranspose2d, ones } from "@backprop/core";
+ * convTranspose2d(ones([1, 1, 2, 2]), ones([1, 1, 2, 2]), { stride: 2 }).shape; // [1, 1, 4, 4]
+ * ```
+ * @category Ops
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, options: ConvTranspose2dOptions = {}): Tensor {
+  const where = "convTranspose2d";
+  checkTensor(x, where);
+  checkTensor(weight, where, "weight");
+  if (x.rank !== 3 && x.rank !== 4) throw new ShapeError(`${where}: expected input [N, Cin, H, W] or [Cin, H, W], got ${formatShape(x.shape)}`);
+  if (weight.rank !== 4) throw new ShapeError(`${where}: expected weight [Cin, Cout/groups, kH, kW], got ${formatShape(weight.shape)}`);
+  const groups = checkGroups(options.groups, where);
+  const stride = pair(options.stride, 1, "stride", where, 1);
+  const padding = pair(options.padding, 0, "padding", where, 0);
+  const outputPadding = pair(options.outputPadding, 0, "outputPadding", where, 0);
+  const dilation = pair(options.dilation, 1, "dilation", where, 1);
+  if (outputPadding[0] >= stride[0] || outputPadding[1] >= stride[1]) {
+    throw new ValueError(`${where}: outputPadding must be smaller than the stride; expected below ${formatShape(stride)}, got ${formatShape(outputPadding)}`);
+  }
+  const x4 = x.rank === 3 ? unsqueeze(x, 0) : x;
+  const [n, cin, h, wd] = x4.shape;
+  const [wc, coutPerGroup, kh, kw] = weight.shape;
+  if (wc !== cin) {
+    throw new ShapeError(`${where}: weight ${formatShape(weight.shape)} expects ${wc} input channels; got input ${formatShape(x.shape)} with ${cin}`);
+  }
+  if (cin % groups !== 0) {
+    throw new ShapeError(`${where}: input channels must be divisible by groups (${groups}); got input ${formatShape(x.shape)} with ${cin} channels`);
+  }
+  const oh = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + outputPadding[0] + 1;
+  const ow = (wd - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + outputPadding[1] + 1;
+  if (oh < 1 || ow < 1 || h < 1 || wd < 1) {
+    throw new ShapeError(`${where}: the output would be empty (${oh} x ${ow}); got input ${formatShape(x.shape)}, weight ${formatShape(weight.shape)} and padding ${formatShape(padding)}`);
+  }
+  const cout = coutPerGroup * groups;
+  const attrs: Conv2dAttrs = { stride, padding: [padding[0], padding[0], padding[1], padding[1]], dilation, groups };
+  const dtype = promoteTypes(x4.dtype, weight.dtype);
+  const y = conv2dInputOp(asFloat(x4, dtype), asFloat(weight, dtype), [n, cout, oh, ow], attrs);
+  const out = addBias(y, options.bias, cout, where);
+  return x.rank === 3 ? squeeze(out, 0) : out;
+}
+
+// ---------- pooling ----------
+
+/** Pool2dAttrs plus the rounding mode the JS kernels read (see the report on kernels.ts). */
+type PoolAttrs = Pool2dAttrs & { ceilMode: boolean };
+
+function poolOutputSize(size: number, k: number, stride: number, pad: number, dilation: number, ceilMode: boolean): number {
+  const span = size + 2 * pad - dilation * (k - 1) - 1;
+  let out = Math.floor((span + (ceilMode ? stride - 1 : 0)) / stride) + 1;
+  // A ceil-mode window must start inside the input or its left padding.
+  if (ceilMode && (out - 1) * stride >= size + pad) out--;
+  return out;
+}
+
+interface PoolOptionsBase {
+  kernelSize: Pair;
+  stride?: Pair;
+  padding?: Pair;
+  ceilMode?: boolean;
+}
+
+function poolAttrs(x: Tensor, options: PoolOptionsBase & { dilation?: Pair; countIncludePad?: boolean }, where: string): PoolAttrs {
+  if (x.rank !== 3 && x.rank !== 4) throw new ShapeError(`${where}: expected input [N, C, H, W] or [C, H, W], got ${formatShape(x.shape)}`);
+  if (typeof options !== "object" || options === null) throw new ValueError(`${where}: options with a kernelSize are required`);
+  const kernel = pair(options.kernelSize, 0, "kernelSize", where, 1);
+  const stride = pair(options.stride ?? kernel, 1, "stride", where, 1);
+  const padding = pair(options.padding, 0, "padding", where, 0);
+  const dilation = pair(options.dilation, 1, "dilation", where, 1);
+  const ceilMode = options.ceilMode ?? false;
+  for (let a = 0; a < 2; a++) {
+    if (2 * padding[a] > kernel[a]) {
+      throw new ValueError(`${where}: padding must be at most half the kernel size; got padding ${formatShape(padding)} for kernel ${formatShape(kernel)}`);
+    }
+  }
+  const h = x.shape[x.rank - 2];
+  const w = x.shape[x.rank - 1];
+  const oh = poolOutputSize(h, kernel[0], stride[0], padding[0], dilation[0], ceilMode);
+  const ow = poolOutputSize(w, kernel[1], stride[1], padding[1], dilation[1], ceilMode);
+  if (oh < 1 || ow < 1) {
+    throw new ShapeError(
+      `${where}: the kernel ${formatShape(kernel)} (dilation ${formatShape(dilation)}) is larger than the padded input; got input ${formatShape(x.shape)} with padding ${formatShape(padding)}`,
+    );
+  }
+  return { kernel, stride, padding, dilation, countIncludePad: options.countIncludePad ?? true, ceilMode };
+}
+
+/** Picks, per output cell, the input element at its recorded flat index (the adjoint of maxPool2dBackward). */
+function gatherAtIndices(x: Tensor, indices: Tensor): Tensor {
+  const [n, c, h, w] = x.shape;
+  const flatIndex = reshape(indices, [n, c, indices.size / Math.max(n * c, 1)]);
+  return reshape(gather(reshape(x, [n, c, h * w]), 2, flatIndex), indices.shape);
+}
+
+// y = max over each window; dx routes g to the argmax (recorded at forward time) of each window.
+const maxPool2dOp = defineOp({
+  name: "maxPool2d",
+  forward: (x: Tensor, attrs: PoolAttrs) => {
+    const [output, indices] = kernels().maxPool2d(x, attrs);
+    return { output, saved: indices };
+  },
+  backward: (g, [x], _y, indices) => [maxPool2dBackwardOp(g, indices as Tensor, x.shape), null],
+});
+
+// Linear in g: its adjoint reads each window's argmax back out (a gather).
+const maxPool2dBackwardOp: (g: Tensor, indices: Tensor, inputShape: readonly number[]) => Tensor = defineOp({
+  name: "maxPool2dBackward",
+  forward: (g: Tensor, indices: Tensor, inputShape: readonly number[]) => kernels().maxPool2dBackward(g, indices, inputShape),
+  backward: (gg, [, indices]) => [gatherAtIndices(gg, indices), null, null],
+});
+
+// y = mean over each window; both directions are linear maps and each other's adjoints.
+const avgPool2dOp: (x: Tensor, attrs: PoolAttrs) => Tensor = defineOp({
+  name: "avgPool2d",
+  forward: (x: Tensor, attrs: PoolAttrs) => kernels().avgPool2d(x, attrs),
+  backward: (g, [x, attrs]) => [avgPool2dBackwardOp(g, x.shape, attrs), null],
+});
+
+const avgPool2dBackwardOp = defineOp({
+  name: "avgPool2dBackward",
+  forward: (g: Tensor, inputShape: readonly number[], attrs: PoolAttrs) => kernels().avgPool2dBackward(g, inputShape, attrs),
+  backward: (gg, [, , attrs]) => [avgPool2dOp(gg, attrs), null, null],
+});
+
+/**
+ * Options of {@link maxPool2d}.
+ * @category Ops
+ */
+export interface MaxPool2dOptions {
+  /** Window size. */
+  kernelSize: Pair;
+  /** Step between windows (default: the window size). */
+  stride?: Pair;
+  /** Implicit -Infinity padding on both sides, at most half the window (default 0). */
+  padding?: Pair;
+  /** Spacing between window taps (default 1). */
+  dilation?: Pair;
+  /** Round the output size up, so a partial window at the end still counts (default false). */
+  ceilMode?: boolean;
+}
+
+/**
+ * 2-D max pooling: each output is the largest input in its window. The gradient goes to that
+ * element (the first one on ties).
+ *
+ * Shape: [N, C, H, W] (or [C, H, W]) -> [N, C, floor((H + 2 pad - d (k - 1) - 1) / s) + 1, ...]
+ * (ceil instead of floor under ceilMode).
+ * @throws {ShapeError} for a wrong rank or a window larger than the padded input.
+ * @throws {ValueError} for bad sizes or padding over half the window.
+ * @example
+ * ```ts
+ * import { maxPool2d, tensor } from "@backprop/core";
+ * const x = tensor([[[[1, 2], [3, 4]]]]);
+ * maxPool2d(x, { kernelSize: 2 }).toArray(); // [[[[4]]]]
+ * ```
+ * @category Ops
+ */
+export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
+  checkTensor(x, "maxPool2d");
+  const attrs = poolAttrs(x, options, "maxPool2d");
+  const x4 = x.rank === 3 ? unsqueeze(x, 0) : x;
+  const y = maxPool2dOp(x4, attrs);
+  return x.rank === 3 ? squeeze(y, 0) : y;
+}
+
+/**
+ * Options of {@link avgPool2d}.
+ * @category Ops
+ */
+export interface AvgPool2dOptions {
+  /** Window size. */
+  kernelSize: Pair;
+  /** Step between windows (default: the window size). */
+  stride?: Pair;
+  /** Implicit zero padding on both sides, at most half the window (default 0). */
+  padding?: Pair;
+  /** Round the output size up (default false). */
+  ceilMode?: boolean;
+  /** Whether padded zeros count in the divisor (default true, as in PyTorch). */
+  countIncludePad?: boolean;
+}
+
+/**
+ * 2-D average pooling: each output is the mean of its window. Integer inputs give float32.
+ *
+ * Shape: [N, C, H, W] (or [C, H, W]) -> [N, C, floor((H + 2 pad - k) / s) + 1, ...] (ceil under ceilMode).
+ * @throws {ShapeError} for a wrong rank or a window larger than the padded input.
+ * @throws {ValueError} for bad sizes or padding over half the window.
+ * @example
+ * ```ts
+ * import { avgPool2d, tensor } from "@backprop/core";
+ * avgPool2d(tensor([[[[1, 2], [3, 6]]]]), { kernelSize: 2 }).toArray(); // [[[[3]]]]
+ * ```
+ * @category Ops
+ */
+export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
+  checkTensor(x, "avgPool2d");
+  const attrs = poolAttrs(x, { ...options, dilation: 1 }, "avgPool2d");
+  const x4 = x.rank === 3 ? unsqueeze(x, 0) : x;
+  const y = avgPool2dOp(asFloat(x4), attrs);
+  return x.rank === 3 ? squeeze(y, 0) : y;
+}
+
+// ---------- dropout ----------
+
+/**
+ * Options of {@link dropout}.
+ * @category Ops
+ */
+export interface DropoutOptions {
+  /** Probability of zeroing each element (default 0.5). */
+  p?: number;
+  /** Dropout acts only in training; otherwise x passes through (default true). */
+  training?: boolean;
+  /** Where the mask comes from (the global generator by default). */
+  generator?: Generator;
+}
+
+/**
+ * Inverted dropout: zeroes each element with probability p and scales the rest by 1 / (1 - p),
+ * so the expected value is unchanged and evaluation needs no rescaling. p = 1 gives zeros; out
+ * of training it is the identity.
+ *
+ * Shape: same as x.
+ * @throws {ValueError} for p outside [0, 1].
+ * @example
+ * ```ts
+ * import { dropout, ones, Generator } from "@backprop/core";
+ * dropout(ones([4]), { p: 0.5, generator: new Generator(0) }).toArray(); // e.g. [2, 0, 2, 2]
+ * ```
+ * @category Ops
+ */
+export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
+  checkTensor(x, "dropout");
+  const p = options.p ?? 0.5;
+  if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`dropout: p must be in [0, 1]; got ${String(p)}`);
+  if (options.training === false || p === 0) return x;
+  const xf = asFloat(x);
+  if (p === 1) return xf.mul(0);
+  const mask = bernoulli(x.shape, 1 - p, { dtype: xf.dtype, generator: options.generator });
+  const scaled = mask.mul(1 / (1 - p));
+  mask.dispose();
+  return xf.mul(scaled);
+}
+
+// ---------- embedding ----------
+
+/** [n] indices as an [n, d] view (stride 0 along d), the index shape gather and scatterAdd want. */
+function rowIndex(indices: Tensor, d: number): Tensor {
+  return broadcastView(reshape(indices, [indices.size, 1]), [indices.size, d]);
+}
+
+// out[i] = weight[index[i]]; d weight = sum of g rows per index (none for paddingIdx).
+const embeddingOp: (weight: Tensor, indices: Tensor, paddingIdx: number) => Tensor = defineOp({
+  name: "embedding",
+  forward: (weight: Tensor, indices: Tensor, _paddingIdx: number) => {
+    const index = rowIndex(indices, weight.shape[1]);
+    const out = kernels().gather(weight, 0, index);
+    index.dispose();
+    return out;
+  },
+  backward: (g, [weight, indices, paddingIdx]) => [embeddingGradOp(g, indices, weight.shape[0], paddingIdx), null, null],
+});
+
+// Scatter-add of rows; linear in g, its adjoint is the lookup with the padding row zeroed.
+const embeddingGradOp = defineOp({
+  name: "embeddingBackward",
+  forward: (g: Tensor, indices: Tensor, vocab: number, paddingIdx: number) => {
+    const d = g.shape[1];
+    const base = zeros([vocab, d], { dtype: g.dtype });
+    const index = rowIndex(indices, d);
+    const out = kernels().scatterAdd(base, 0, index, g);
+    index.dispose();
+    base.dispose();
+    if (paddingIdx >= 0) {
+      const row = new Tensor(out.storage, [d], [1], out.offset + paddingIdx * d);
+      kernels().fill(row, 0);
+      row.dispose();
+    }
+    return out;
+  },
+  backward: (gg, [, indices, vocab, paddingIdx]) => {
+    let table = gg;
+    if (paddingIdx >= 0) {
+      const keepRow = zeros([vocab, 1], { dtype: gg.dtype });
+      kernels().fill(keepRow, 1);
+      keepRow.storage.data[paddingIdx] = 0;
+      table = gg.mul(keepRow);
+    }
+    return [embeddingOp(table, indices, -1), null, null, null];
+  },
+});
+
+/**
+ * Options of {@link embedding}.
+ * @category Ops
+ */
+export interface EmbeddingOptions {
+  /** A row that gets no gradient (e.g. the padding token); negative counts from the end. */
+  paddingIdx?: number | null;
+}
+
+/**
+ * Embedding lookup: row `indices[...]` of `weight` for each index. The gradient of weight sums
+ * the output gradients of every occurrence of a row, except the paddingIdx row.
+ *
+ * Shape: indices int32 [...], weight [V, D] -> [..., D].
+ * @throws {DTypeError} for non-int32 indices.
+ * @throws {ShapeError} for a weight that is not 2-D or an index outside [0, V).
+ * @throws {ValueError} for a paddingIdx outside [-V, V).
+ * @example
+ * ```ts
+ * import { embedding, tensor } from "@backprop/core";
+ * const table = tensor([[0, 0], [1, 1], [2, 2]]);
+ * embedding(tensor([2, 0], { dtype: "int32" }), table).toArray(); // [[2, 2], [0, 0]]
+ * ```
+ * @category Ops
+ */
+export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+  checkTensor(indices, "embedding", "indices");
+  checkTensor(weight, "embedding", "weight");
+  if (indices.dtype !== "int32") throw new DTypeError(`embedding: indices must be int32; got a ${indices.describe()}`);
+  if (weight.rank !== 2) throw new ShapeError(`embedding: expected weight [V, D], got ${formatShape(weight.shape)}`);
+  const [vocab, d] = weight.shape;
+  const flat = reshape(indices, [indices.size]).contiguous();
+  const data = flat.storage.data;
+  for (let i = 0; i < flat.size; i++) {
+    const v = data[flat.offset + i];
+    if (v < 0 || v >= vocab) {
+      throw new ShapeError(`embedding: index ${v} is out of range for a table of ${vocab} rows; expected indices in [0, ${vocab - 1}]`);
+    }
+  }
+  let paddingIdx = -1;
+  if (options.paddingIdx !== undefined && options.paddingIdx !== null) {
+    const p = options.paddingIdx;
+    if (!Number.isInteger(p) || p < -vocab || p >= vocab) throw new ValueError(`embedding: paddingIdx must be in [${-vocab}, ${vocab - 1}]; got ${p}`);
+    paddingIdx = p < 0 ? p + vocab : p;
+  }
+  const rows = embeddingOp(weight, flat, paddingIdx);
+  return reshape(rows, [...indices.shape, d]);
+}

@@ -10,6 +10,7 @@ import { normalizeAxes, normalizeAxis, shapesEqual } from "../shape.js";
 import { ShapeError, ValueError, formatShape } from "../errors.js";
 import { expand, reshape } from "./movement.js";
 import { where } from "./elementwise.js";
+import { scalar } from "../creation.js";
 
 /**
  * Which axes to reduce: a number or list (all axes when omitted), or an options object.
@@ -114,6 +115,7 @@ export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
 /**
  * Mean over axes (all by default). Integer tensors give float32.
  * Shape: as for {@link sum}.
+ * @throws {ShapeError} for an out-of-range or repeated axis.
  * @example
  * ```ts
  * import { mean, tensor } from "@backprop/core";
@@ -133,7 +135,8 @@ function extremum(kind: "max" | "min") {
   const op = defineOp({
     name: kind,
     forward: (x: Tensor, axes: number[], keepDims: boolean) => {
-      if (x.size === 0) throw new ShapeError(`${kind}: cannot reduce an empty ${x.describe()}`);
+      // Reducing non-empty axes of an empty tensor is fine (an empty result); an empty axis has no extreme.
+      if (x.size === 0 && axes.length === x.rank) throw new ShapeError(`${kind}: cannot reduce an empty ${x.describe()}`);
       for (const a of axes) {
         if (x.shape[a] === 0) throw new ShapeError(`${kind}: cannot reduce axis ${a} of length 0 in ${x.describe()}`);
       }
@@ -159,7 +162,7 @@ function extremum(kind: "max" | "min") {
 /**
  * Largest value over axes (NaN wins); ties share the gradient.
  * Shape: as for {@link sum}.
- * @throws {ShapeError} for an empty tensor.
+ * @throws {ShapeError} for an axis of length 0 among the reduced ones, or an out-of-range axis.
  * @example
  * ```ts
  * import { max, tensor } from "@backprop/core";
@@ -172,7 +175,7 @@ export const max = extremum("max");
 /**
  * Smallest value over axes (NaN wins); ties share the gradient.
  * Shape: as for {@link sum}.
- * @throws {ShapeError} for an empty tensor.
+ * @throws {ShapeError} for an axis of length 0 among the reduced ones, or an out-of-range axis.
  * @example
  * ```ts
  * import { min, tensor } from "@backprop/core";
@@ -211,6 +214,7 @@ const prodOp = defineOp({
 /**
  * Product over axes (all by default). Its gradient is exact even with zeros present.
  * Shape: as for {@link sum}.
+ * @throws {ShapeError} for an out-of-range or repeated axis.
  * @example
  * ```ts
  * import { prod, tensor } from "@backprop/core";
@@ -248,6 +252,7 @@ function argReduce(kind: "argmax" | "argmin") {
  * Index of the largest value along an axis (over the flattened tensor when no axis is given),
  * as int32; the first one wins ties. Not differentiable.
  * Shape: x's shape without that axis.
+ * @throws {ShapeError} for an out-of-range axis or an empty axis.
  * @example
  * ```ts
  * import { argmax, tensor } from "@backprop/core";
@@ -260,6 +265,7 @@ export const argmax = argReduce("argmax");
 /**
  * Index of the smallest value along an axis, as int32; the first one wins ties.
  * Shape: x's shape without that axis.
+ * @throws {ShapeError} for an out-of-range axis or an empty axis.
  * @example
  * ```ts
  * import { argmin, tensor } from "@backprop/core";
@@ -272,6 +278,7 @@ export const argmin = argReduce("argmin");
 /**
  * Variance over axes: sum((x - mean)^2) / (n - correction), correction 1 by default.
  * Shape: as for {@link sum}.
+ * @throws {ShapeError} for an out-of-range or repeated axis.
  * @example
  * ```ts
  * import { variance, tensor } from "@backprop/core";
@@ -293,6 +300,7 @@ export function variance(x: Tensor, options?: VarianceOptions): Tensor {
 /**
  * Standard deviation over axes: sqrt(variance).
  * Shape: as for {@link sum}.
+ * @throws {ShapeError} for an out-of-range or repeated axis.
  * @example
  * ```ts
  * import { std, tensor } from "@backprop/core";
@@ -308,6 +316,7 @@ export function std(x: Tensor, options?: VarianceOptions): Tensor {
  * log(sum(exp(x))) over axes, computed as m + log(sum(exp(x - m))) with m the maximum, so it
  * neither overflows nor underflows.
  * Shape: as for {@link sum}.
+ * @throws {ShapeError} for an out-of-range or repeated axis.
  * @example
  * ```ts
  * import { logSumExp, tensor } from "@backprop/core";
@@ -318,7 +327,9 @@ export function std(x: Tensor, options?: VarianceOptions): Tensor {
 export function logSumExp(x: Tensor, options?: ReduceOptions): Tensor {
   const { axes, keepDims } = parse(x, options, "logSumExp");
   // m is a constant shift: its gradient cancels, so it is detached.
-  const mx = max(x.detach(), { axis: axes, keepDims: true });
+  // Over an empty axis there is no maximum: shift by 0 and the sum of nothing gives -Infinity.
+  const empty = axes.some((a) => x.shape[a] === 0);
+  const mx = empty ? scalar(0, { dtype: x.dtype }) : max(x.detach(), { axis: axes, keepDims: true });
   const shift = where(mx.abs().lt(Infinity), mx, 0);
   const s = sum(x.sub(shift).exp(), { axis: axes, keepDims: true }).log().add(shift);
   return keepDims ? s : reshape(s, x.shape.filter((_, i) => !axes.includes(i)));
@@ -327,6 +338,7 @@ export function logSumExp(x: Tensor, options?: ReduceOptions): Tensor {
 /**
  * Whether every element is non-zero, over axes, as bool.
  * Shape: as for {@link sum}.
+ * @throws {ShapeError} for an out-of-range or repeated axis.
  * @example
  * ```ts
  * import { all, tensor } from "@backprop/core";
@@ -342,6 +354,7 @@ export function all(x: Tensor, options?: ReduceOptions): Tensor {
 /**
  * Whether any element is non-zero, over axes, as bool.
  * Shape: as for {@link sum}.
+ * @throws {ShapeError} for an out-of-range or repeated axis.
  * @example
  * ```ts
  * import { any, tensor } from "@backprop/core";

@@ -41,7 +41,8 @@ export function permuteView(x: Tensor, axes: readonly number[]): Tensor {
  * without a copy.
  */
 export function reshapeView(x: Tensor, shape: readonly number[]): Tensor | null {
-  if (x.isContiguous) return new Tensor(x.storage, [...shape], contiguousStrides(shape), x.offset);
+  // Without elements any strides will do (and the chunk walk below assumes non-zero sizes).
+  if (x.isContiguous || x.size === 0) return new Tensor(x.storage, [...shape], contiguousStrides(shape), x.offset);
   // Split and merge runs of axes whose strides chain; bail out when a merge would cross a gap.
   const newStrides = new Array<number>(shape.length);
   const oldShape = x.shape.filter((d) => d !== 1);
@@ -77,4 +78,30 @@ export function reshapeView(x: Tensor, shape: readonly number[]): Tensor | null 
     ni++;
   }
   return new Tensor(x.storage, [...shape], newStrides, x.offset);
+}
+
+/**
+ * One axis of a resolved slice: `count` elements from `start` in steps of `step`, or, when
+ * `drop` is set, the single element at `start` with the axis removed.
+ */
+export interface AxisRange {
+  start: number;
+  step: number;
+  count: number;
+  drop: boolean;
+}
+
+/** A view of x over the resolved ranges (one per axis of x). */
+export function sliceView(x: Tensor, ranges: readonly AxisRange[]): Tensor {
+  const shape: number[] = [];
+  const strides: number[] = [];
+  let offset = x.offset;
+  ranges.forEach((r, i) => {
+    // An empty range never reads, so its start may sit past the end; keep the offset in bounds.
+    if (r.count > 0) offset += r.start * x.strides[i];
+    if (r.drop) return;
+    shape.push(r.count);
+    strides.push(r.count > 1 ? x.strides[i] * r.step : x.strides[i]);
+  });
+  return new Tensor(x.storage, shape, strides, offset);
 }

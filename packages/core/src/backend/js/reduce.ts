@@ -9,6 +9,13 @@ import { newTensor } from "./util.js";
 
 const init: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
 
+/** The identity of `op` in x's dtype: ±Infinity would store as 0 in an integer array. */
+function identity(op: ReduceOp, x: Tensor): number {
+  if (x.dtype === "int32") return op === "max" ? -2147483648 : op === "min" ? 2147483647 : init[op];
+  if (x.dtype === "bool") return op === "max" ? 0 : op === "min" ? 1 : init[op];
+  return init[op];
+}
+
 /** Output shape after reducing `axes` (sorted, unique). */
 function reducedShape(shape: readonly number[], axes: readonly number[], keepDims: boolean): number[] {
   const out: number[] = [];
@@ -25,7 +32,7 @@ function reduceKernel(op: ReduceOp) {
     const out = newTensor(outShape, x.dtype);
     const od = out.storage.data;
     const xd = x.storage.data;
-    od.fill(init[op]);
+    od.fill(identity(op, x));
     // Walk x once; each element's output index comes from the kept axes (reduced axes get stride 0).
     const outStrides: number[] = [];
     let s = 1;

@@ -1,0 +1,43 @@
+// AVX-512 float32 micro-kernel: a 12 x 32 tile of C in 24 zmm accumulators; per k step two
+// loads of B and twelve broadcasts of A feed 24 FMAs. Compiled with -mavx512f only; called
+// only when cpuid says the CPU has AVX-512F.
+#include <immintrin.h>
+
+#include "gemm.h"
+
+namespace bp {
+
+void sgemm_micro_avx512_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+#define ROW(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps();
+  ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9) ROW(10) ROW(11)
+#undef ROW
+  for (int64_t k = 0; k < kc; k++) {
+    const __m512 b0 = _mm512_loadu_ps(b);
+    const __m512 b1 = _mm512_loadu_ps(b + 16);
+    _mm_prefetch(reinterpret_cast<const char*>(b + 256), _MM_HINT_T0);
+#define STEP(r)                               \
+  {                                           \
+    const __m512 ar = _mm512_set1_ps(a[r]);   \
+    c##r##0 = _mm512_fmadd_ps(ar, b0, c##r##0); \
+    c##r##1 = _mm512_fmadd_ps(ar, b1, c##r##1); \
+  }
+    STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7) STEP(8) STEP(9) STEP(10) STEP(11)
+#undef STEP
+    a += 12;
+    b += 32;
+  }
+#define OUT(r)                                                                   \
+  {                                                                              \
+    float* p = c + (r) * ldc;                                                    \
+    if (accumulate) {                                                            \
+      c##r##0 = _mm512_add_ps(c##r##0, _mm512_loadu_ps(p));                      \
+      c##r##1 = _mm512_add_ps(c##r##1, _mm512_loadu_ps(p + 16));                 \
+    }                                                                            \
+    _mm512_storeu_ps(p, c##r##0);                                                \
+    _mm512_storeu_ps(p + 16, c##r##1);                                           \
+  }
+  OUT(0) OUT(1) OUT(2) OUT(3) OUT(4) OUT(5) OUT(6) OUT(7) OUT(8) OUT(9) OUT(10) OUT(11)
+#undef OUT
+}
+
+}  // namespace bp

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { Generator, ShapeError, ValueError, gradCheck, matmul, randn, tensor, arange } from "../index.js";
+
+const g = new Generator(11);
+const r = (shape: number[]) => randn(shape, { dtype: "float64", generator: g });
+
+describe("matmul", () => {
+  it("multiplies a 3x3 by a 3x3 (hand-computed)", () => {
+    const a = tensor([[1, 2, 3], [4, 5, 6], [7, 8, 10]]);
+    const b = tensor([[1, 0, 2], [0, 1, 0], [1, 1, 1]]);
+    // rows: [1+3, 2+3, 2+3], [4+6, 5+6, 8+6], [7+10, 8+10, 14+10]
+    expect(matmul(a, b).toArray()).toEqual([[4, 5, 5], [10, 11, 14], [17, 18, 24]]);
+  });
+
+  it("follows NumPy's rules for 1-D operands", () => {
+    const v = tensor([1, 2, 3]);
+    const m = tensor([[1, 0], [0, 1], [1, 1]]);
+    const dot = matmul(v, v);
+    expect(dot.shape).toEqual([]);
+    expect(dot.item()).toBe(14);
+    expect(matmul(v, m).toArray()).toEqual([4, 5]); // [3] x [3, 2] -> [2]
+    expect(matmul(m.transpose(), v).toArray()).toEqual([4, 5]); // [2, 3] x [3] -> [2]
+    const batch = arange(0, 12).reshape([2, 2, 3]);
+    expect(matmul(batch, v).toArray()).toEqual([[8, 26], [44, 62]]); // [2, 2, 3] x [3] -> [2, 2]
+    expect(matmul(v, arange(0, 12).reshape([2, 3, 2])).shape).toEqual([2, 2]);
+  });
+
+  it("broadcasts batch axes", () => {
+    const a = r([2, 1, 3, 4]);
+    const b = r([5, 4, 2]);
+    const c = matmul(a, b);
+    expect(c.shape).toEqual([2, 5, 3, 2]);
+    // one entry by hand
+    const ad = a.toArray() as number[][][][];
+    const bd = b.toArray() as number[][][];
+    let s = 0;
+    for (let k = 0; k < 4; k++) s += ad[1][0][2][k] * bd[3][k][1];
+    expect((c.toArray() as number[][][][])[1][3][2][1]).toBeCloseTo(s, 12);
+  });
+
+  it("promotes dtypes: int inputs give float32, float64 wins", () => {
+    const i = tensor([[1, 2], [3, 4]], { dtype: "int32" });
+    expect(matmul(i, i).dtype).toBe("float32");
+    expect(matmul(i, i).toArray()).toEqual([[7, 10], [15, 22]]);
+    expect(matmul(i, tensor([[1], [1]], { dtype: "float64" })).dtype).toBe("float64");
+  });
+
+  it("gradChecks 2-D, 1-D, batched and broadcast operands", () => {
+    expect(gradCheck(matmul, [r([3, 4]), r([4, 5])])).toBe(true);
+    expect(gradCheck(matmul, [r([4]), r([4])])).toBe(true);
+    expect(gradCheck(matmul, [r([4]), r([2, 4, 3])])).toBe(true);
+    expect(gradCheck(matmul, [r([2, 3, 4]), r([4])])).toBe(true);
+    expect(gradCheck(matmul, [r([2, 1, 3, 4]), r([3, 4, 2])])).toBe(true);
+    expect(gradCheck(matmul, [r([3, 4]), r([2, 4, 2])])).toBe(true);
+  });
+
+  it("gradChecks transposed and non-contiguous operands", () => {
+    expect(gradCheck((a, b) => matmul(a.transpose(), b.transpose()), [r([4, 3]), r([5, 4])])).toBe(true);
+    expect(gradCheck((a, b) => matmul(a.permute([2, 0, 1]), b), [r([2, 3, 4]), r([4, 3, 5])])).toBe(true);
+    // broadcast via expand (stride 0) on a matrix axis
+    expect(gradCheck((a, b) => matmul(a.expand([3, 4]), b), [r([1, 4]), r([4, 2])])).toBe(true);
+  });
+
+  it("has correct second derivatives", () => {
+    expect(gradCheck(matmul, [r([3, 4]), r([4, 2])], { secondOrder: true })).toBe(true);
+    expect(gradCheck(matmul, [r([2, 2, 3]), r([3, 2])], { secondOrder: true })).toBe(true);
+    expect(gradCheck((a) => matmul(a, a).sin(), [r([3, 3])], { secondOrder: true })).toBe(true);
+  });
+
+  it("accumulates gradients into leaves", () => {
+    const a = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const b = tensor([[1, 0], [2, 1]], { requiresGrad: true });
+    matmul(a, b).sum().backward();
+    // dA = ones @ B^T: row sums of B; dB = A^T @ ones: column sums of A
+    expect(a.grad!.toArray()).toEqual([[1, 3], [1, 3]]);
+    expect(b.grad!.toArray()).toEqual([[4, 4], [6, 6]]);
+  });
+
+  it("rejects mismatched inner sizes, bad batch axes and scalars", () => {
+    expect(() => matmul(tensor([[1, 2, 3], [4, 5, 6]]), r([4, 5]))).toThrow(ShapeError);
+    expect(() => matmul(r([2, 3]), r([4, 5]))).toThrow("matmul: cannot multiply [2, 3] by [4, 5] (inner sizes 3 vs 4)");
+    expect(() => matmul(r([3]), r([4]))).toThrow("inner sizes 3 vs 4");
+    expect(() => matmul(r([2, 2, 3]), r([3, 3, 2]))).toThrow(/cannot broadcast the batch axes of \[2, 2, 3\] and \[3, 3, 2\]/);
+    expect(() => matmul(tensor(2), r([2]))).toThrow(ValueError);
+    expect(() => matmul(r([2]), 3 as never)).toThrow(ValueError);
+  });
+});

@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { BufferPool, Tensor, dispose, keep, ones, startScope, tensor, tidy, zeros } from "./index.js";
+import { jsPool } from "./backend/js/util.js";
+
+describe("tidy", () => {
+  it("disposes temporaries and keeps the result", () => {
+    let temp: Tensor | null = null;
+    const y = tidy(() => {
+      temp = tensor([1, 2]).mul(3);
+      return temp.add(1);
+    });
+    expect(temp!.isDisposed).toBe(true);
+    expect(y.isDisposed).toBe(false);
+    expect(y.toArray()).toEqual([4, 7]);
+  });
+  it("keeps results in arrays and objects, and tensors created outside", () => {
+    const outside = ones([2]);
+    const { a, b } = tidy(() => ({ a: outside.mul(2), b: [outside.add(1)] }));
+    expect(a.toArray()).toEqual([2, 2]);
+    expect(b[0].toArray()).toEqual([2, 2]);
+    expect(outside.isDisposed).toBe(false);
+  });
+  it("keeps what the result's graph needs, so backward works after tidy", () => {
+    const w = tensor([1, 2], { dtype: "float64", requiresGrad: true });
+    const loss = tidy(() => w.mul(w).mul(3).sum());
+    loss.backward();
+    expect(w.grad!.toArray()).toEqual([6, 12]);
+  });
+  it("nested tidy hands kept tensors to the outer scope", () => {
+    let inner: Tensor | null = null;
+    const outer = tidy(() => {
+      inner = tidy(() => ones([2]).mul(2));
+      expect(inner.isDisposed).toBe(false);
+      return inner.sum();
+    });
+    expect(inner!.isDisposed).toBe(true);
+    expect(outer.item()).toBe(4);
+  });
+  it("keep() protects tensors from every scope", () => {
+    let w = zeros([1]);
+    tidy(() => {
+      w = keep(ones([3]));
+    });
+    expect(w.isDisposed).toBe(false);
+    expect(w.toArray()).toEqual([1, 1, 1]);
+  });
+  it("refuses async functions", () => {
+    expect(() => tidy(() => Promise.resolve(1))).toThrow(/returned a promise/);
+  });
+  it("disposes temporaries when fn throws", () => {
+    let temp: Tensor | null = null;
+    expect(() =>
+      tidy(() => {
+        temp = ones([2]);
+        throw new Error("boom");
+      }),
+    ).toThrow("boom");
+    expect(temp!.isDisposed).toBe(true);
+  });
+});
+
+describe("using scopes", () => {
+  it("disposes at the end of the block except what is kept", () => {
+    let a: Tensor;
+    let b: Tensor;
+    {
+      using scope = startScope();
+      a = ones([2]).mul(2);
+      b = scope.keep(ones([2]).mul(3));
+    }
+    expect(a.isDisposed).toBe(true);
+    expect(b.isDisposed).toBe(false);
+    expect(b.toArray()).toEqual([3, 3]);
+  });
+});
+
+describe("disposal", () => {
+  it("using a disposed tensor is a clear error; disposing twice is harmless", () => {
+    const t = tensor([1, 2]);
+    t.dispose();
+    t.dispose();
+    expect(t.isDisposed).toBe(true);
+    expect(() => t.add(1)).toThrow(/float32 tensor \[2\] was disposed/);
+    expect(() => t.toArray()).toThrow(/was disposed/);
+    expect(t.toString()).toBe("tensor(<disposed float32 tensor [2]>)");
+  });
+  it("a view keeps the storage alive until the last user is disposed", () => {
+    const t = tensor([[1, 2], [3, 4]]);
+    const v = t.transpose(0, 1);
+    t.dispose();
+    expect(v.toArray()).toEqual([[1, 3], [2, 4]]);
+    dispose([v]);
+    expect(v.isDisposed).toBe(true);
+  });
+});
+
+describe("the buffer pool", () => {
+  it("reuses buffers across identical steps", () => {
+    const step = (): number => tidy(() => ones([123, 7]).mul(2).add(1).sum().item());
+    step();
+    const before = { ...jsPool.stats };
+    for (let i = 0; i < 5; i++) expect(step()).toBe(123 * 7 * 3);
+    const reused = jsPool.stats.reused - before.reused;
+    const allocated = jsPool.stats.allocated - before.allocated;
+    expect(reused).toBeGreaterThanOrEqual(5 * 3);
+    expect(allocated).toBe(0);
+  });
+  it("hands back exact sizes and respects its byte cap", () => {
+    const pool = new BufferPool(64);
+    const a = pool.take("float32", 8);
+    pool.give(a);
+    expect(pool.bytes).toBe(32);
+    expect(pool.take("float32", 8)).toBe(a);
+    expect(pool.take("float32", 8)).not.toBe(a);
+    expect(pool.stats).toEqual({ reused: 1, allocated: 2 });
+    pool.give(pool.take("float64", 16)); // 128 bytes: over the cap, dropped
+    expect(pool.bytes).toBe(0);
+    pool.give(new Int32Array(4));
+    expect(pool.take("int32", 4)).toBeInstanceOf(Int32Array);
+  });
+});

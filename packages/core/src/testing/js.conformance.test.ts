@@ -1,0 +1,3 @@
+import { runBackendConformance } from "./index.js";
+
+runBackendConformance("js");
