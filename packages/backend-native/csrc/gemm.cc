@@ -215,10 +215,18 @@ void gemm_driver(const Micro<T>* uk, int64_t m, int64_t n, int64_t k, const T* a
   const int64_t kc = k < KC ? k : KC;
   const int64_t ncMax = n < NC ? n : NC;
   const int64_t mc = MR * (MR >= 12 ? 16 : 24);
-  grow(g_buf.b, g_buf.bBytes, sizeof(T) * kc * ((ncMax + NR - 1) / NR) * NR);
+  // Inside a parallel region (e.g. one image per thread) each thread packs into its own buffers.
+  if (inside_parallel()) nt = 1;
+  static thread_local Buffers* local = nullptr;
+  Buffers* buf = &g_buf;
+  if (inside_parallel()) {
+    if (local == nullptr) local = new Buffers();
+    buf = local;
+  }
+  grow(buf->b, buf->bBytes, sizeof(T) * kc * ((ncMax + NR - 1) / NR) * NR);
   T* pa[kMaxThreads];
-  for (int t = 0; t < nt; t++) pa[t] = static_cast<T*>(grow(g_buf.a[t], g_buf.aBytes[t], sizeof(T) * kc * (mc + MR)));
-  Job<T> job{uk, m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate, mc, static_cast<T*>(g_buf.b), pa, {}};
+  for (int t = 0; t < nt; t++) pa[t] = static_cast<T*>(grow(buf->a[t], buf->aBytes[t], sizeof(T) * kc * (mc + MR)));
+  Job<T> job{uk, m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate, mc, static_cast<T*>(buf->b), pa, {}};
   parallel(nt, job);
 }
 

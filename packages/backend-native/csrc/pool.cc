@@ -11,6 +11,7 @@ namespace bp {
 namespace {
 
 constexpr int kMaxThreads = 256;
+thread_local bool t_inside = false;
 
 struct Pool {
   std::vector<std::thread> workers;
@@ -24,6 +25,7 @@ struct Pool {
   std::atomic<bool> stop{false};
 
   void worker(int tid) {
+    t_inside = true;
     uint64_t seen = 0;
     for (;;) {
       // Spin first: kernels come in bursts and a wake-up through the kernel costs ~5-50 us.
@@ -82,7 +84,6 @@ int default_threads() {
 }
 
 int g_threads = 0;
-bool g_running = false;
 
 }  // namespace
 
@@ -91,17 +92,19 @@ int num_threads() {
   return g_threads;
 }
 
+bool inside_parallel() { return t_inside; }
+
 void set_num_threads(int n) { g_threads = n < 1 ? 1 : (n > kMaxThreads ? kMaxThreads : n); }
 
 void parallel_run(int nthreads, TaskFn fn, void* ctx) {
   // Nested or single-threaded runs execute inline.
-  if (nthreads <= 1 || g_running) {
+  if (nthreads <= 1 || t_inside) {
     fn(ctx, 0, 1);
     return;
   }
   Pool& p = pool();
   p.ensure(nthreads);
-  g_running = true;
+  t_inside = true;
   {
     std::lock_guard<std::mutex> lock(p.mu);
     p.fn = fn;
@@ -117,7 +120,7 @@ void parallel_run(int nthreads, TaskFn fn, void* ctx) {
     __builtin_ia32_pause();
 #endif
   }
-  g_running = false;
+  t_inside = false;
 }
 
 void Barrier::wait(int nthreads) {

@@ -11,6 +11,8 @@ typedef void (*TaskFn)(void* ctx, int tid, int nthreads);
 void parallel_run(int nthreads, TaskFn fn, void* ctx);
 
 int num_threads();
+// True on a pool thread, and on the caller while it runs a parallel region.
+bool inside_parallel();
 void set_num_threads(int n);
 
 // A reusable spin barrier for threads inside one parallel_run.

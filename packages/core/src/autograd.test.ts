@@ -97,6 +97,10 @@ describe("backward and .grad", () => {
     h.mul(5).sum().backward();
     expect(y.grad!.item()).toBe(0);
     expect(() => f64([1], false).registerHook(() => undefined)).toThrow(/does not require gradients/);
+    const z = f64([1, 2]);
+    z.registerHook(() => f64([1], false));
+    expect(() => { z.mul(2).sum().backward(); }).toThrow("registerHook: a hook must return nothing or a gradient of the same shape; expected [2], got a gradient of shape [1]");
+    expect(() => { f64([1, 2]).mul(2).backward(3 as unknown as Tensor); }).toThrow(ValueError);
   });
   it("gradFn and isLeaf", () => {
     const x = f64([1]);
@@ -153,6 +157,10 @@ describe("functional grad and valueAndGrad", () => {
     const d1 = grad((x) => x.pow(3).sum(), { createGraph: true });
     const d2 = grad((x) => d1(x)[0].sum());
     expect(d2(f64([2, 3]))[0].toArray()).toEqual([12, 18]);
+  });
+  it("an infinite loss still seeds backward with 1", () => {
+    const [g] = grad((x) => x.exp().sum())(f64([1000, 0]));
+    expect(g.toArray()).toEqual([Infinity, 1]);
   });
   it("a non-scalar function is a clear error", () => {
     expect(() => grad((x) => x.mul(2))(f64([1, 2]))).toThrow(/must return a one-element tensor/);

@@ -8,6 +8,7 @@
 import type { Tensor } from "./tensor.js";
 import { DTypeError, ShapeError, ValueError, formatShape } from "./errors.js";
 import { shapesEqual } from "./shape.js";
+import { full } from "./creation.js";
 
 let gradEnabled = true;
 
@@ -218,9 +219,8 @@ export function valueAndGrad(
     if (value.size !== 1) {
       throw new ValueError(`grad: the function must return a one-element tensor (a loss); got ${value.describe()}`);
     }
-    const seed = value.detach();
-    const one = withGradMode(false, () => seed.mul(0).add(1));
-    seed.dispose();
+    // Ones, not value * 0 + 1, which is NaN for an infinite or NaN value.
+    const one = full(value.shape, 1, { dtype: value.dtype });
     const found = value.requiresGrad ? runBackward([value], [one], { ...options, inputs }) : new Map<Tensor, Tensor>();
     const grads = inputs.map((x) => found.get(x) ?? withGradMode(false, () => x.detach().mul(0)));
     return { value: options.createGraph === true ? value : value.detach(), grads };

@@ -13,6 +13,12 @@ describe("tensor()", () => {
     expect(tensor(5).shape).toEqual([]);
     expect(tensor(5).item()).toBe(5);
   });
+  it("bool tensors hold exactly 0 and 1", () => {
+    expect(Array.from(tensor([2, 0.5, 0, -1], { dtype: "bool" }).data())).toEqual([1, 1, 0, 1]);
+    expect(Array.from(tensor(new Float32Array([256, 0, 2]), { dtype: "bool" }).data())).toEqual([1, 0, 1]);
+    expect(Array.from(full([2], 3, { dtype: "bool" }).data())).toEqual([1, 1]);
+    expect(tensor([2], { dtype: "bool" }).eq(tensor([true])).item()).toBe(1);
+  });
   it("takes typed arrays, dtypes and shapes", () => {
     const t = tensor(new Float64Array([1, 2, 3, 4]), { shape: [2, 2] });
     expect(t.dtype).toBe("float64");
@@ -27,6 +33,7 @@ describe("tensor()", () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(ShapeError);
     expect(() => tensor([[1, 2], [3]])).toThrow(/ragged; expected length 2 at depth 1/);
     expect(() => tensor([[1, 2], 3] as number[][])).toThrow(ShapeError);
+    expect(() => tensor([1, [2]] as number[])).toThrow(ShapeError);
     expect(() => tensor(new Float32Array(3), { shape: [2, 2] })).toThrow(ShapeError);
     expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow(ShapeError);
     expect(() => tensor(["a"] as unknown as number[])).toThrow(ValueError);

@@ -47,7 +47,7 @@ function dtypeOfArray(data: TypedArray): DType {
   return "float32";
 }
 
-function inferShape(data: unknown, where: string): number[] {
+function inferShape(data: unknown): number[] {
   const shape: number[] = [];
   let cur = data;
   while (Array.isArray(cur)) {
@@ -60,8 +60,9 @@ function inferShape(data: unknown, where: string): number[] {
 
 function fill(flat: TypedArray, data: unknown, shape: number[], axis: number, pos: { i: number }, where: string): void {
   if (axis === shape.length) {
-    if (typeof data === "number") flat[pos.i++] = data;
+    if (typeof data === "number") flat[pos.i++] = flat instanceof Uint8Array ? +(data !== 0) : data;
     else if (typeof data === "boolean") flat[pos.i++] = data ? 1 : 0;
+    else if (Array.isArray(data)) throw new ShapeError(`${where}: nested arrays are ragged; expected a number at depth ${axis} (shape ${formatShape(shape)}), got an array`);
     else throw new ValueError(`${where}: elements must be numbers or booleans; got ${JSON.stringify(data)} at element ${pos.i}`);
     return;
   }
@@ -93,7 +94,7 @@ function firstLeaf(data: unknown): unknown {
 export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], options: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
   const where = "tensor";
   if (ArrayBuffer.isView(data)) {
-    const arr = data as TypedArray;
+    const arr = data;
     const dtype = options.dtype ?? dtypeOfArray(arr);
     assertDType(dtype, where);
     const shape = options.shape === undefined ? [arr.length] : checkShape(options.shape, where);
@@ -101,11 +102,13 @@ export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], 
       throw new ShapeError(`${where}: ${arr.length} elements do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
     }
     const t = empty(shape, { dtype });
-    t.storage.data.set(arr);
+    // bool storage holds exactly 0 and 1 (a plain copy would wrap 256 to 0 and keep 2 as 2).
+    if (dtype === "bool" && !(arr instanceof Uint8Array)) t.storage.data.set(Array.from(arr, (v) => +(v !== 0)));
+    else t.storage.data.set(arr);
     if (options.requiresGrad === true) t.requiresGrad = true;
     return t;
   }
-  const shape = inferShape(data, where);
+  const shape = inferShape(data);
   const leaf = firstLeaf(data);
   const dtype = options.dtype ?? (typeof leaf === "boolean" ? "bool" : "float32");
   assertDType(dtype, where);
@@ -148,7 +151,7 @@ export function scalar(value: number | boolean, options: TensorOptions = {}): Te
  */
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
   const t = empty(checkShape(shape, "full"), { dtype: options.dtype });
-  t.storage.data.fill(value);
+  t.storage.data.fill(options.dtype === "bool" ? +(value !== 0) : value);
   if (options.requiresGrad === true) t.requiresGrad = true;
   return t;
 }

@@ -48,6 +48,8 @@ export interface OpSpec<A extends unknown[]> {
  * A registered op: its spec and the function that applies it.
  * @category Autograd
  */
+// any[] by default: an OpDef of specific arguments must fit where any op is stored (registry, graph nodes).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface OpDef<A extends unknown[] = any[]> {
   readonly name: string;
   readonly spec: OpSpec<A>;
@@ -116,7 +118,7 @@ export function defineOp<A extends unknown[]>(spec: OpSpec<A>): (...args: A) => 
       if (!record || !isFloat(output.dtype)) return output;
       // An op that hands back one of its own inputs still needs a node of its own.
       if (args.includes(output)) output = output.alias();
-      output.setGradNode({ op: def as OpDef, args: args as unknown[], saved, freed: false });
+      output.setGradNode({ op: def as OpDef, args, saved, freed: false });
       return output;
     },
   };

@@ -47,7 +47,7 @@ const ctors = {
  */
 export function arrayConstructor(dtype: DType): Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor {
   const ctor = (ctors as Record<string, (typeof ctors)[DType] | undefined>)[dtype];
-  if (ctor === undefined) throw new DTypeError(`dtype: unknown dtype "${String(dtype)}"; expected one of float32, float64, int32, bool`);
+  if (ctor === undefined) throw new DTypeError(`dtype: unknown dtype "${dtype}"; expected one of float32, float64, int32, bool`);
   return ctor;
 }
 

@@ -54,7 +54,8 @@ export function gradCheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
-  if (!Array.isArray(inputs) || inputs.some((x) => !(x instanceof Tensor))) {
+  const given: unknown = inputs;
+  if (!Array.isArray(given) || inputs.some((x) => !(x instanceof Tensor))) {
     throw new ValueError("gradCheck: inputs must be an array of tensors");
   }
   const xs = inputs.map((x) => (isFloat(x.dtype) ? noGrad(() => x.cast("float64").contiguous().clone()) : x));

@@ -22,6 +22,7 @@ describe("registry", () => {
   it("an unknown name suggests the closest one", () => {
     expect(() => resolve("op", "mull")).toThrow(RegistryError);
     expect(() => resolve("op", "mull")).toThrow(/no op "mull"; did you mean "mul"\? known: .*add/);
+    expect(() => resolve("op", "zzzzzzzzzzzz")).toThrow(/^resolve: no op "zzzzzzzzzzzz"; known: .*add/);
     expect(() => resolve("op", "zzzzzzzzzzzz")).not.toThrow(/did you mean/);
   });
 });

@@ -27,7 +27,7 @@ export interface Registry {
  * A registry kind: `"op"`, `"initializer"`, `"layer"`, `"loss"`, ...
  * @category Registry
  */
-export type RegistryKind = keyof Registry & string;
+export type RegistryKind = Extract<keyof Registry, string>;
 
 const tables = new Map<string, Map<string, unknown>>();
 const names = new Map<string, Map<unknown, string>>();
@@ -113,7 +113,7 @@ export function resolve<K extends RegistryKind>(kind: K, name: string): Registry
   const t = table(kind);
   if (t.has(name)) return t.get(name) as Registry[K];
   const known = [...t.keys()].sort();
-  const lower = String(name).toLowerCase();
+  const lower = name.toLowerCase();
   let best: string | undefined;
   let bestScore = Infinity;
   for (const k of known) {
@@ -125,7 +125,7 @@ export function resolve<K extends RegistryKind>(kind: K, name: string): Registry
   }
   const hint = best !== undefined && bestScore <= Math.max(2, Math.floor(lower.length / 3)) ? `; did you mean "${best}"?` : "";
   const list = known.length === 0 ? "none" : known.join(", ");
-  throw new RegistryError(`resolve: no ${kind} "${String(name)}"${hint} known: ${list}`);
+  throw new RegistryError(`resolve: no ${kind} "${name}"${hint === "" ? ";" : hint} known: ${list}`);
 }
 
 /**

@@ -134,7 +134,7 @@ function checkEntry(name: string, value: unknown, fail: (what: string) => never)
  * @category Serialization
  */
 export function decodeSafetensors(bytes: Uint8Array, source = "the data"): Safetensors {
-  const fail = (what: string): never => {
+  const fail: (what: string) => never = (what) => {
     throw new FormatError(`decodeSafetensors: ${source} ${what}`);
   };
   if (!(bytes instanceof Uint8Array)) throw new ValueError(`decodeSafetensors: expected a Uint8Array, got ${typeof bytes}`);

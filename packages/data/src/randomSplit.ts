@@ -34,7 +34,8 @@ export interface RandomSplitOptions {
  */
 export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], options: RandomSplitOptions = {}): Subset<T>[] {
   const n = dataset.length;
-  if (!Array.isArray(lengths) || lengths.length === 0) throw new ValueError("randomSplit: lengths must be a non-empty array of counts or fractions");
+  const list: unknown = lengths;
+  if (!Array.isArray(list) || lengths.length === 0) throw new ValueError("randomSplit: lengths must be a non-empty array of counts or fractions");
   if (lengths.some((v) => typeof v !== "number" || !Number.isFinite(v) || v < 0)) {
     throw new ValueError(`randomSplit: lengths must be non-negative numbers; got [${lengths.join(", ")}]`);
   }

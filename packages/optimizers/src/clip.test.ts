@@ -38,6 +38,6 @@ describe("gradient clipping", () => {
     expect(() => clipGradNorm([a], -1)).toThrow(ValueError);
     expect(() => clipGradNorm([a], 1, 0)).toThrow(ValueError);
     expect(() => clipGradNorm([a], 1, 2, { errorIfNonfinite: true })).toThrow(/total norm of order 2 of the gradients is NaN/);
-    expect(() => clipGradValue([a], -1)).toThrow(ValueError);
+    expect(() => { clipGradValue([a], -1); }).toThrow(ValueError);
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RegistryError, Tensor, ValueError, isRegistered, resolve, tensor, tidy } from "@backprop/core";
 import { Optimizer, adadelta, adagrad, adam, adamax, adamw, lion, nadam, radam, rmsprop, sgd } from "./index.js";
-import type { HyperParams } from "./index.js";
 
 // The fixed quadratic f(p) = sum(a p^2 / 2 + b p), whose gradient is a p + b.
 const A = [1, 2, 3];
@@ -20,7 +19,7 @@ function backwardQuadratic(p: Tensor): void {
   });
 }
 
-function run(opt: Optimizer<HyperParams>, p: Tensor, steps: number): number[] {
+function run(opt: Optimizer, p: Tensor, steps: number): number[] {
   for (let t = 0; t < steps; t++) {
     opt.zeroGrad();
     backwardQuadratic(p);
@@ -41,14 +40,14 @@ function reference(steps: number, update: (p: number[], g: number[], t: number) 
 
 function expectClose(got: number[], want: number[], tol = 1e-12): void {
   expect(got.length).toBe(want.length);
-  got.forEach((x, i) => expect(Math.abs(x - want[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(want[i]))));
+  got.forEach((x, i) => { expect(Math.abs(x - want[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(want[i]))); });
 }
 
 const zeros3 = (): number[] => [0, 0, 0];
 
 describe("update rules against their published formulas", () => {
   it("sgd", () => {
-    const want = reference(5, (p, g) => p.forEach((_, i) => (p[i] -= 0.1 * g[i])));
+    const want = reference(5, (p, g) => { p.forEach((_, i) => (p[i] -= 0.1 * g[i])); });
     expectClose(run(sgd([makeParam()], { lr: 0.1 }), makeParam(), 0), P0);
     const p = makeParam();
     expectClose(run(sgd([p], { lr: 0.1 }), p, 5), want);
@@ -264,7 +263,7 @@ describe("update rules against their published formulas", () => {
 
   it("maximize climbs instead of descending", () => {
     const p = makeParam();
-    const want = reference(3, (q, g) => q.forEach((_, i) => (q[i] += 0.1 * g[i])));
+    const want = reference(3, (q, g) => { q.forEach((_, i) => (q[i] += 0.1 * g[i])); });
     expectClose(run(sgd([p], { lr: 0.1, maximize: true }), p, 3), want);
   });
 });
@@ -275,11 +274,11 @@ describe("Optimizer", () => {
   for (const [name, make] of Object.entries(factories)) {
     it(`${name}: a state-dict round trip continues identically`, () => {
       const p = makeParam();
-      const opt = make([p]) as Optimizer<HyperParams>;
+      const opt = make([p]) as Optimizer;
       run(opt, p, 3);
       const saved = opt.stateDict();
       const q = makeParam(Array.from(p.data()));
-      const fresh = make([q]) as Optimizer<HyperParams>;
+      const fresh = make([q]) as Optimizer;
       fresh.loadStateDict(saved);
       const a = run(opt, p, 3);
       const b = run(fresh, q, 3);
@@ -328,7 +327,7 @@ describe("Optimizer", () => {
     const opt = adam([p], { lr: 0.1 });
     opt.addParamGroup({ params: [q], lr: 0.01 });
     expect(opt.paramGroups.map((g) => g.lr)).toEqual([0.1, 0.01]);
-    expect(() => opt.addParamGroup({ params: [p] })).toThrow(ValueError);
+    expect(() => { opt.addParamGroup({ params: [p] }); }).toThrow(ValueError);
   });
 
   it("skips parameters without a gradient and works on float32", () => {
@@ -408,8 +407,8 @@ describe("bad input", () => {
     const opt = adam([p]);
     run(opt, p, 1);
     const saved = opt.stateDict();
-    expect(() => adam([{ params: [makeParam()] }, { params: [makeParam()] }]).loadStateDict(saved)).toThrow(/expected 2 parameter groups, got 1/);
+    expect(() => { adam([{ params: [makeParam()] }, { params: [makeParam()] }]).loadStateDict(saved); }).toThrow(/expected 2 parameter groups, got 1/);
     const other = adam([tensor([1, 2], { dtype: "float64", requiresGrad: true })]);
-    expect(() => other.loadStateDict(saved)).toThrow(/buffer "expAvg" of parameter 0; expected \[2\], got \[3\]/);
+    expect(() => { other.loadStateDict(saved); }).toThrow(/buffer "expAvg" of parameter 0; expected \[2\], got \[3\]/);
   });
 });

@@ -20,7 +20,7 @@ function lrs(schedule: LrSchedule, n: number, group = 0): number[] {
 
 function expectClose(got: number[], want: number[]): void {
   expect(got.length).toBe(want.length);
-  got.forEach((x, i) => expect(x).toBeCloseTo(want[i], 12));
+  got.forEach((x, i) => { expect(x).toBeCloseTo(want[i], 12); });
 }
 
 describe("schedules against hand-computed sequences", () => {
@@ -86,7 +86,7 @@ describe("schedules against hand-computed sequences", () => {
     expect(betas[2]).toBeCloseTo(0.85, 12);
     expect(betas[9]).toBeCloseTo(0.95, 12);
     expect(opt.paramGroups[0].betas[1]).toBe(0.999);
-    expect(() => s.step()).toThrow("oneCycleLr: stepped 11 times; expected at most totalSteps = 10");
+    expect(() => { s.step(); }).toThrow("oneCycleLr: stepped 11 times; expected at most totalSteps = 10");
   });
 
   it("oneCycle, three linear phases with SGD momentum", () => {
@@ -107,7 +107,7 @@ describe("schedules against hand-computed sequences", () => {
     b.loadStateDict(a.stateDict());
     expect(optB.paramGroups[0].lr).toBe(a.optimizer.paramGroups[0].lr);
     expect(lrs(b, 5)).toEqual(lrs(a, 5));
-    expect(() => stepLr(sgd([param()], { lr: 1 }), { stepSize: 1 }).loadStateDict(a.stateDict())).toThrow(/expected "step", got "cosineAnnealingWarmRestarts"/);
+    expect(() => { stepLr(sgd([param()], { lr: 1 }), { stepSize: 1 }).loadStateDict(a.stateDict()); }).toThrow(/expected "step", got "cosineAnnealingWarmRestarts"/);
   });
 
   it("are registered by name", () => {

@@ -68,6 +68,8 @@ export interface Pool2dAttrs {
   dilation: [number, number];
   /** Average pooling only: whether padded cells count in the divisor. */
   countIncludePad: boolean;
+  /** Round the output size up instead of down (PyTorch's rule: a last window must start inside the input or left padding). */
+  ceilMode?: boolean;
 }
 
 /** @category Backends */

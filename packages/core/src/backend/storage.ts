@@ -46,7 +46,7 @@ export class BufferPool {
 
   /** A buffer of exactly `length` elements with unspecified contents. */
   take<D extends DType>(dtype: D, length: number): DTypeArrayMap[D] {
-    const list = this.free.get(dtype + length);
+    const list = this.free.get(`${dtype}${length}`);
     const hit = list?.pop();
     if (hit !== undefined) {
       this.heldBytes -= hit.byteLength;
@@ -60,7 +60,7 @@ export class BufferPool {
   /** Returns a buffer for reuse (dropped when the pool is full). */
   give(buffer: TypedArray): void {
     if (buffer.length === 0 || this.heldBytes + buffer.byteLength > this.maxBytes) return;
-    const key = dtypeOf(buffer) + buffer.length;
+    const key = `${dtypeOf(buffer)}${buffer.length}`;
     let list = this.free.get(key);
     if (list === undefined) {
       list = [];

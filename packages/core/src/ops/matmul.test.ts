@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Generator, ShapeError, ValueError, gradCheck, matmul, randn, tensor, arange } from "../index.js";
+import { Generator, ShapeError, ValueError, gradCheck, matmul, randn, tensor, arange, zeros } from "../index.js";
 
 const g = new Generator(11);
 const r = (shape: number[]) => randn(shape, { dtype: "float64", generator: g });
@@ -57,6 +57,9 @@ describe("matmul", () => {
   it("gradChecks transposed and non-contiguous operands", () => {
     expect(gradCheck((a, b) => matmul(a.transpose(), b.transpose()), [r([4, 3]), r([5, 4])])).toBe(true);
     expect(gradCheck((a, b) => matmul(a.permute([2, 0, 1]), b), [r([2, 3, 4]), r([4, 3, 5])])).toBe(true);
+    // a stack times one matrix, with the stack contiguous (one tall product) and strided (batched)
+    expect(gradCheck((a, b) => matmul(a, b), [r([2, 3, 4]), r([4, 2])])).toBe(true);
+    expect(gradCheck((a, b) => matmul(a.transpose(0, 1), b.transpose()), [r([3, 2, 4]), r([2, 4])])).toBe(true);
     // broadcast via expand (stride 0) on a matrix axis
     expect(gradCheck((a, b) => matmul(a.expand([3, 4]), b), [r([1, 4]), r([4, 2])])).toBe(true);
   });
@@ -65,6 +68,11 @@ describe("matmul", () => {
     expect(gradCheck(matmul, [r([3, 4]), r([4, 2])], { secondOrder: true })).toBe(true);
     expect(gradCheck(matmul, [r([2, 2, 3]), r([3, 2])], { secondOrder: true })).toBe(true);
     expect(gradCheck((a) => matmul(a, a).sin(), [r([3, 3])], { secondOrder: true })).toBe(true);
+  });
+
+  it("handles empty axes", () => {
+    expect(matmul(zeros([2, 0]), zeros([0, 3])).toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(matmul(zeros([2, 0, 3]), zeros([3, 2])).shape).toEqual([2, 0, 2]);
   });
 
   it("accumulates gradients into leaves", () => {

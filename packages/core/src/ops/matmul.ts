@@ -37,6 +37,19 @@ const matmulOp: (a: Tensor, b: Tensor) => Tensor = defineOp({
     const k = a.shape[a.rank - 1];
     const n = b.shape[b.rank - 1];
     const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul");
+    if (b.rank === 2 && a.rank > 2 && k > 0) {
+      // A stack times one matrix (a Linear layer on [B, T, D]) is one tall product: B is packed once.
+      const tall = reshapeView(a, [1, a.size / k, k]);
+      if (tall !== null) {
+        const bv = reshapeView(b, [1, k, n])!;
+        const c = kernels().matmul(tall, bv);
+        tall.dispose();
+        bv.dispose();
+        const out = reshapeView(c, [...batch, m, n])!;
+        c.dispose();
+        return out;
+      }
+    }
     const av = batchView(a, batch, m, k);
     const bv = batchView(b, batch, k, n);
     const c = kernels().matmul(av, bv);

@@ -33,9 +33,9 @@ function asFloat(x: Tensor, dtype: DType = x.dtype): Tensor {
  * A size given once for both spatial axes or as [height, width].
  * @category Ops
  */
-export type Pair = number | readonly [number, number];
+export type Size2d = number | readonly [number, number];
 
-function pair(value: Pair | undefined, fallback: number, name: string, where: string, min: number): [number, number] {
+function pair(value: Size2d | undefined, fallback: number, name: string, where: string, min: number): [number, number] {
   const v = value ?? fallback;
   const p: readonly unknown[] = typeof v === "number" ? [v, v] : Array.isArray(v) ? v : [];
   if (p.length !== 2 || !p.every((d) => typeof d === "number" && Number.isInteger(d) && d >= min)) {
@@ -149,15 +149,15 @@ export interface Conv2dOptions {
   /** Added to each output channel, shape [O]. */
   bias?: Tensor | null;
   /** Step between windows (default 1). */
-  stride?: Pair;
+  stride?: Size2d;
   /**
    * Zero padding on both sides of each axis (default 0), or "same" (output as large as the
    * input; stride 1 only; an odd total puts the extra row and column at the bottom and right,
    * like PyTorch), or "valid" (none).
    */
-  padding?: Pair | "same" | "valid";
+  padding?: Size2d | "same" | "valid";
   /** Spacing between kernel taps (default 1). */
-  dilation?: Pair;
+  dilation?: Size2d;
   /** Channel groups: input and output channels split into this many independent convolutions (default 1). */
   groups?: number;
 }
@@ -324,13 +324,13 @@ export interface ConvTranspose2dOptions {
   /** Added to each output channel, shape [Cout]. */
   bias?: Tensor | null;
   /** Stride of the convolution this one transposes (default 1). */
-  stride?: Pair;
+  stride?: Size2d;
   /** Padding of the convolution this one transposes: trimmed from the output (default 0). */
-  padding?: Pair;
+  padding?: Size2d;
   /** Extra rows and columns at the bottom and right of the output, less than the stride (default 0). */
-  outputPadding?: Pair;
+  outputPadding?: Size2d;
   /** Spacing between kernel taps (default 1). */
-  dilation?: Pair;
+  dilation?: Size2d;
   /** Channel groups (default 1). */
   groups?: number;
 }
@@ -400,13 +400,13 @@ function poolOutputSize(size: number, k: number, stride: number, pad: number, di
 }
 
 interface PoolOptionsBase {
-  kernelSize: Pair;
-  stride?: Pair;
-  padding?: Pair;
+  kernelSize: Size2d;
+  stride?: Size2d;
+  padding?: Size2d;
   ceilMode?: boolean;
 }
 
-function poolAttrs(x: Tensor, options: PoolOptionsBase & { dilation?: Pair; countIncludePad?: boolean }, where: string): PoolAttrs {
+function poolAttrs(x: Tensor, options: PoolOptionsBase & { dilation?: Size2d; countIncludePad?: boolean }, where: string): PoolAttrs {
   if (x.rank !== 3 && x.rank !== 4) throw new ShapeError(`${where}: expected input [N, C, H, W] or [C, H, W], got ${formatShape(x.shape)}`);
   if (typeof options !== "object" || options === null) throw new ValueError(`${where}: options with a kernelSize are required`);
   const kernel = pair(options.kernelSize, 0, "kernelSize", where, 1);
@@ -474,13 +474,13 @@ const avgPool2dBackwardOp = defineOp({
  */
 export interface MaxPool2dOptions {
   /** Window size. */
-  kernelSize: Pair;
+  kernelSize: Size2d;
   /** Step between windows (default: the window size). */
-  stride?: Pair;
+  stride?: Size2d;
   /** Implicit -Infinity padding on both sides, at most half the window (default 0). */
-  padding?: Pair;
+  padding?: Size2d;
   /** Spacing between window taps (default 1). */
-  dilation?: Pair;
+  dilation?: Size2d;
   /** Round the output size up, so a partial window at the end still counts (default false). */
   ceilMode?: boolean;
 }
@@ -515,11 +515,11 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
  */
 export interface AvgPool2dOptions {
   /** Window size. */
-  kernelSize: Pair;
+  kernelSize: Size2d;
   /** Step between windows (default: the window size). */
-  stride?: Pair;
+  stride?: Size2d;
   /** Implicit zero padding on both sides, at most half the window (default 0). */
-  padding?: Pair;
+  padding?: Size2d;
   /** Round the output size up (default false). */
   ceilMode?: boolean;
   /** Whether padded zeros count in the divisor (default true, as in PyTorch). */

@@ -921,6 +921,15 @@ export function runBackendConformance(backendName: string, options: ConformanceO
         const [yp] = be().maxPool2d(makeTensor(be(), "float32", [1, 1, 2, 2], [-1, -2, -3, -4]), pool(2, 1, 1));
         expectMatches(yp, [-1, -1, -2, -1, -1, -2, -3, -3, -4], "float32", [1, 1, 3, 3], "maxPool2d pads with -Infinity");
       });
+      test("maxPool2d", "ceilMode rounds the output size up; avgPool2d counts only cells inside", () => {
+        const x = makeTensor(be(), "float64", [1, 1, 5, 5], Array.from({ length: 25 }, (_, i) => i));
+        const [y, idx] = be().maxPool2d(x, { ...pool(2, 2, 0), ceilMode: true });
+        expectMatches(y, [6, 8, 9, 16, 18, 19, 21, 23, 24], "float64", [1, 1, 3, 3], "maxPool2d ceilMode");
+        expect(readValues(idx)).toEqual([6, 8, 9, 16, 18, 19, 21, 23, 24]);
+        const a = be().avgPool2d(x, { ...pool(2, 2, 0, true), ceilMode: true });
+        // The last window of each row holds 2 cells (1 in the corner); the divisor counts only those.
+        expectMatches(a, [3, 5, 6.5, 13, 15, 16.5, 20.5, 22.5, 24], "float64", [1, 1, 3, 3], "avgPool2d ceilMode");
+      });
       test("maxPool2dBackward", "routes the gradient to the maxima, adding where windows share one", () => {
         const x = makeTensor(be(), "float64", [1, 1, 3, 3], [1, 2, 3, 4, 9, 5, 6, 7, 8]);
         const [, idx] = be().maxPool2d(x, pool(2, 1, 0));

@@ -47,11 +47,14 @@ function outSize(size: number, k: number, stride: number, padBefore: number, pad
 }
 
 /**
- * Fills col[(c * kH + i) * kW + j][y * oW + x] with the input pixel under tap (i, j) of
- * window (y, x) of channels [c0, c0 + cg), or 0 in the padding.
+ * Fills col[(c * kH + i) * kW + j][y * oW + x] with the pixel of image `n` under tap (i, j) of
+ * window (y, x) for channels [c0, c0 + cg), or 0 in the padding. Reads x through its strides.
  */
-function im2col(xd: TypedArray, xOff: number, g: Geometry, c0: number, attrs: Conv2dAttrs, col: Float64Array): void {
+function im2col(x: Tensor, n: number, g: Geometry, c0: number, attrs: Conv2dAttrs, col: Float64Array): void {
   const { h, w, kh, kw, oh, ow, cg } = g;
+  const xd = x.storage.data;
+  const [, xc, xh, xw] = x.strides;
+  const xOff = x.offset + n * x.strides[0];
   const [sh, sw] = attrs.stride;
   const [dh, dw] = attrs.dilation;
   const pt = attrs.padding[0];
@@ -59,7 +62,7 @@ function im2col(xd: TypedArray, xOff: number, g: Geometry, c0: number, attrs: Co
   const p = oh * ow;
   let row = 0;
   for (let c = 0; c < cg; c++) {
-    const plane = xOff + (c0 + c) * h * w;
+    const plane = xOff + (c0 + c) * xc;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         let d = row * p;
@@ -70,9 +73,9 @@ function im2col(xd: TypedArray, xOff: number, g: Geometry, c0: number, attrs: Co
             d += ow;
             continue;
           }
-          const line = plane + iy * w;
+          const line = plane + iy * xh;
           let ix = j * dw - pl;
-          for (let x = 0; x < ow; x++, ix += sw) col[d++] = ix >= 0 && ix < w ? xd[line + ix] : 0;
+          for (let q = 0; q < ow; q++, ix += sw) col[d++] = ix >= 0 && ix < w ? xd[line + ix * xw] : 0;
         }
         row++;
       }
@@ -117,19 +120,17 @@ export function conv2d(x: Tensor, w: Tensor, attrs: Conv2dAttrs): Tensor {
   const out = newTensor([g.n, g.o, g.oh, g.ow], x.dtype);
   const od = out.storage.data;
   od.fill(0);
-  const xc = dense(x);
   const wc = dense(w);
   const p = g.oh * g.ow;
   const ckk = g.cg * kh * kw;
   const col = ensureCol(ckk * p);
   for (let n = 0; n < g.n; n++) {
     for (let gr = 0; gr < g.groups; gr++) {
-      im2col(xc.storage.data, xc.offset + n * g.c * h * wd, g, gr * g.cg, attrs, col);
+      im2col(x, n, g, gr * g.cg, attrs, col);
       // y[n, group rows] = W_group [og, ckk] @ col [ckk, p]
       gemm(g.og, p, ckk, wc.storage.data, wc.offset + gr * g.og * ckk, ckk, 1, col, 0, p, 1, od, (n * g.o + gr * g.og) * p, p);
     }
   }
-  if (xc !== x) xc.dispose();
   if (wc !== w) wc.dispose();
   return out;
 }
@@ -164,19 +165,17 @@ export function conv2dBackwardWeight(x: Tensor, gy: Tensor, weightShape: readonl
   const out = newTensor(weightShape, gy.dtype);
   const od = out.storage.data;
   od.fill(0);
-  const xc = dense(x);
   const gc = dense(gy);
   const p = g.oh * g.ow;
   const ckk = g.cg * g.kh * g.kw;
   const col = ensureCol(ckk * p);
   for (let n = 0; n < g.n; n++) {
     for (let gr = 0; gr < g.groups; gr++) {
-      im2col(xc.storage.data, xc.offset + n * g.c * g.h * g.w, g, gr * g.cg, attrs, col);
+      im2col(x, n, g, gr * g.cg, attrs, col);
       // gW_group [og, ckk] += gy[n, group rows] [og, p] @ col^T [p, ckk]
       gemm(g.og, ckk, p, gc.storage.data, gc.offset + (n * g.o + gr * g.og) * p, p, 1, col, 0, 1, p, od, gr * g.og * ckk, ckk);
     }
   }
-  if (xc !== x) xc.dispose();
   if (gc !== gy) gc.dispose();
   return out;
 }

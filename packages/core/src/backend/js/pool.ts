@@ -25,9 +25,8 @@ function dense(t: Tensor): Tensor {
   return t.isContiguous ? t : copy(t);
 }
 
-function sizes(x: Tensor | readonly number[], attrs: PoolAttrs): [number, number, number, number, number, number] {
-  const shape = Array.isArray(x) ? (x as readonly number[]) : (x as Tensor).shape;
-  const [n, c, h, w] = shape;
+function sizes(x: Tensor, attrs: PoolAttrs): [number, number, number, number, number, number] {
+  const [n, c, h, w] = x.shape;
   const ceil = attrs.ceilMode === true;
   const oh = poolOutputSize(h, attrs.kernel[0], attrs.stride[0], attrs.padding[0], attrs.dilation[0], ceil);
   const ow = poolOutputSize(w, attrs.kernel[1], attrs.stride[1], attrs.padding[1], attrs.dilation[1], ceil);

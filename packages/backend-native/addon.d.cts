@@ -1,0 +1,20 @@
+/** The raw N-API surface of the addon; the backend in src/ is its only intended caller. */
+export interface NativeAddon {
+  unary(op: number, meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView, p0: number, p1: number): void;
+  binary(op: number, meta: Float64Array, a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView): void;
+  where(meta: Float64Array, cond: ArrayBufferView, a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView): void;
+  copy(meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView): void;
+  fill(meta: Float64Array, out: ArrayBufferView, value: number): void;
+  reduce(op: number, meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView): void;
+  argreduce(isMax: number, meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView, axis: number): void;
+  softmax(isLog: number, meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView, axis: number): void;
+  matmul(meta: Float64Array, a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView): void;
+  conv(kind: number, meta: Float64Array, t0: ArrayBufferView, t1: ArrayBufferView, out: ArrayBufferView, attrs: Float64Array): void;
+  pool(kind: number, meta: Float64Array, ...rest: ArrayBufferView[]): void;
+  numThreads(): number;
+  setNumThreads(n: number): void;
+  kernelName(): string;
+  selectIsa(isa: string): boolean;
+}
+/** Loads the addon once; throws when no build or prebuild exists for this platform. */
+export declare function loadAddon(): NativeAddon;

@@ -1,0 +1,40 @@
+// Kernel entry points over checked views. They throw bp::Error for bad arguments.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+#include "view.h"
+
+namespace bp {
+
+struct Error : std::runtime_error {
+  explicit Error(const std::string& m) : std::runtime_error(m) {}
+};
+
+struct ConvGeom {
+  int64_t n, c, h, w, o, kh, kw, oh, ow, groups;
+  int64_t sh, sw, pt, pl, dh, dw;
+};
+struct PoolGeom {
+  int64_t n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw;
+  bool includePad;
+};
+
+void k_unary(int op, const View& x, const View& o, double p0, double p1);
+void k_binary(int op, const View& a, const View& b, const View& o);
+void k_where(const View& c, const View& a, const View& b, const View& o);
+void k_copy(const View& x, const View& o);  // also casts: o may have another dtype
+void k_fill(const View& o, double value);
+void k_reduce(int op, const View& x, const View& o);  // o has x's shape with stride 0 on reduced axes
+void k_argreduce(bool max, const View& x, int axis, const View& o);
+void k_softmax(bool log, const View& x, int axis, const View& o);
+void k_matmul(const View& a, const View& b, const View& o);
+void k_conv2d(const View& x, const View& w, const View& o, const ConvGeom& g);
+void k_conv2d_backward_input(const View& gy, const View& w, const View& o, const ConvGeom& g);
+void k_conv2d_backward_weight(const View& x, const View& gy, const View& o, const ConvGeom& g);
+void k_maxpool(const View& x, const View& o, const View& idx, const PoolGeom& g);
+void k_maxpool_backward(const View& gy, const View& idx, const View& o, const PoolGeom& g);
+void k_avgpool(const View& x, const View& o, const PoolGeom& g);
+void k_avgpool_backward(const View& gy, const View& o, const PoolGeom& g);
+
+}  // namespace bp

@@ -1,0 +1,4 @@
+import "./index.js";
+import { runBackendConformance } from "@backprop/core/testing";
+
+runBackendConformance("native");

@@ -1,0 +1,337 @@
+/**
+ * The native backend: every kernel of core's interface, run by the N-API addon over the
+ * tensors' own typed arrays (zero-copy). This file checks shapes and dtypes (errors in
+ * core's classes and format) and describes each view to the addon, which checks every view
+ * against its buffer again before touching memory.
+ * @module
+ */
+import {
+  ArrayStorage, BufferPool, DTypeError, ShapeError, Tensor, ValueError, createJsBackend, formatShape, shapesEqual, sizeOf,
+} from "@backprop/core";
+import type {
+  ArgReduceKernels, ArgReduceOp, Backend, BinaryKernels, BinaryOp, Conv2dAttrs, DType, Pool2dAttrs, ReduceKernels, ReduceOp,
+  Storage, UnaryKernels, UnaryOp,
+} from "@backprop/core";
+import { loadAddon } from "@backprop/backend-native/addon";
+import type { NativeAddon } from "@backprop/backend-native/addon";
+
+const unaryCodes: Record<UnaryOp, number> = {
+  neg: 0, abs: 1, sign: 2, exp: 3, log: 4, log1p: 5, expm1: 6, sqrt: 7, rsqrt: 8, square: 9, reciprocal: 10, sin: 11,
+  cos: 12, tanh: 13, sigmoid: 14, relu: 15, leakyRelu: 16, elu: 17, gelu: 18, silu: 19, softplus: 20, erf: 21, floor: 22,
+  ceil: 23, round: 24, clamp: 25, logicalNot: 26,
+};
+const binaryCodes: Record<BinaryOp, number> = {
+  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12,
+  logicalAnd: 13, logicalOr: 14,
+};
+const reduceCodes: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3 };
+
+/** Most axes a view may have (the addon's limit). */
+const MAX_RANK = 16;
+
+// View descriptions for the addon, reused across calls: rank, offset, shape, strides per tensor.
+const meta = new Float64Array(4 * (2 + 2 * MAX_RANK));
+const attrs = new Float64Array(9);
+
+function put(pos: number, shape: readonly number[], strides: readonly number[], offset: number): number {
+  if (shape.length > MAX_RANK) throw new ShapeError(`native backend: tensors of rank ${shape.length} are not supported; expected at most ${MAX_RANK} axes`);
+  meta[pos++] = shape.length;
+  meta[pos++] = offset;
+  for (const d of shape) meta[pos++] = d;
+  for (const s of strides) meta[pos++] = s;
+  return pos;
+}
+
+function describe(...tensors: Tensor[]): Float64Array {
+  let pos = 0;
+  for (const t of tensors) pos = put(pos, t.shape, t.strides, t.offset);
+  return meta;
+}
+
+const boolResult = new Set<string>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalNot"]);
+
+/**
+ * Creates the native backend. Throws when the addon cannot be loaded on this machine, so
+ * core falls back to the next backend.
+ * @throws Error when no build or prebuild of the addon exists for this platform.
+ * @example
+ * ```ts
+ * import { createNativeBackend } from "@backprop/backend-native";
+ * const native = createNativeBackend();
+ * native.name; // "native"
+ * ```
+ * @category Backends
+ */
+export function createNativeBackend(): Backend {
+  const addon: NativeAddon = loadAddon();
+  const pool = new BufferPool();
+  const js = createJsBackend();
+
+  const newTensor = (shape: readonly number[], dtype: DType): Tensor =>
+    new Tensor(new ArrayStorage(pool.take(dtype, sizeOf(shape)), dtype, pool), [...shape]);
+
+  const outputFor = (kernel: string, shape: readonly number[], dtype: DType, out: Tensor | null | undefined, ...others: Tensor[]): Tensor => {
+    for (const t of others) {
+      if (!shapesEqual(t.shape, shape)) {
+        throw new ShapeError(`internal: kernel ${kernel} got operands of shapes ${formatShape(shape)} and ${formatShape(t.shape)}`);
+      }
+    }
+    if (out === undefined || out === null) return newTensor(shape, dtype);
+    if (!shapesEqual(out.shape, shape)) {
+      throw new ShapeError(`${kernel}: out must have the result's shape; expected ${formatShape(shape)}, got ${formatShape(out.shape)}`);
+    }
+    if (out.dtype !== dtype) throw new DTypeError(`${kernel}: out must have the result's dtype; expected ${dtype}, got ${out.dtype}`);
+    return out;
+  };
+
+  const sameDType = (kernel: string, a: Tensor, b: Tensor): void => {
+    if (a.dtype !== b.dtype) throw new DTypeError(`internal: kernel ${kernel} got operands of dtypes ${a.dtype} and ${b.dtype}`);
+  };
+
+  const dense = (t: Tensor): Tensor => (t.isContiguous ? t : copy(t));
+
+  function copy(x: Tensor, out?: Tensor | null): Tensor {
+    const o = outputFor("copy", x.shape, x.dtype, out);
+    addon.copy(describe(x, o), x.storage.data, o.storage.data);
+    return o;
+  }
+
+  const unary = {} as Record<UnaryOp, UnaryKernels[UnaryOp]>;
+  for (const op of Object.keys(unaryCodes) as UnaryOp[]) {
+    const code = unaryCodes[op];
+    const resultBool = boolResult.has(op);
+    unary[op] = (x: Tensor, out?: Tensor | null, p0 = 0, p1 = 0): Tensor => {
+      const o = outputFor(op, x.shape, resultBool ? "bool" : x.dtype, out);
+      addon.unary(code, describe(x, o), x.storage.data, o.storage.data, p0, p1);
+      return o;
+    };
+  }
+
+  const binary = {} as Record<BinaryOp, BinaryKernels[BinaryOp]>;
+  for (const op of Object.keys(binaryCodes) as BinaryOp[]) {
+    const code = binaryCodes[op];
+    const resultBool = boolResult.has(op);
+    binary[op] = (a: Tensor, b: Tensor, out?: Tensor | null): Tensor => {
+      sameDType(op, a, b);
+      const o = outputFor(op, a.shape, resultBool ? "bool" : a.dtype, out, b);
+      addon.binary(code, describe(a, b, o), a.storage.data, b.storage.data, o.storage.data);
+      return o;
+    };
+  }
+
+  const reduce = {} as Record<ReduceOp, ReduceKernels[ReduceOp]>;
+  for (const op of Object.keys(reduceCodes) as ReduceOp[]) {
+    const code = reduceCodes[op];
+    reduce[op] = (x: Tensor, axes: readonly number[], keepDims: boolean): Tensor => {
+      const reduced = x.shape.map((_, i) => axes.includes(i));
+      const outShape: number[] = [];
+      x.shape.forEach((d, i) => {
+        if (!reduced[i]) outShape.push(d);
+        else if (keepDims) outShape.push(1);
+      });
+      const out = newTensor(outShape, x.dtype);
+      // The output seen through x's shape: reduced axes have stride 0.
+      const strides = new Array<number>(x.rank).fill(0);
+      let s = 1;
+      for (let i = x.rank - 1; i >= 0; i--) {
+        if (!reduced[i]) {
+          strides[i] = s;
+          s *= x.shape[i];
+        }
+      }
+      const pos = put(0, x.shape, x.strides, x.offset);
+      put(pos, x.shape, strides, 0);
+      addon.reduce(code, meta, x.storage.data, out.storage.data);
+      return out;
+    };
+  }
+
+  const argReduce = {} as Record<ArgReduceOp, ArgReduceKernels[ArgReduceOp]>;
+  for (const op of ["argmax", "argmin"] as const) {
+    argReduce[op] = (x: Tensor, axis: number, keepDims: boolean): Tensor => {
+      if (!Number.isInteger(axis) || axis < 0 || axis >= x.rank) {
+        throw new ShapeError(`internal: kernel ${op} got axis ${axis} for shape ${formatShape(x.shape)}`);
+      }
+      const outShape = x.shape.flatMap((d, i) => (i !== axis ? [d] : keepDims ? [1] : []));
+      const out = newTensor(outShape, "int32");
+      if (out.size === 0) return out;
+      if (x.shape[axis] === 0) throw new ShapeError(`${op}: cannot reduce an empty axis ${axis} of shape ${formatShape(x.shape)}`);
+      const pos = put(0, x.shape, x.strides, x.offset);
+      put(pos, [out.size], [1], 0);
+      addon.argreduce(op === "argmax" ? 1 : 0, meta, x.storage.data, out.storage.data, axis);
+      return out;
+    };
+  }
+
+  const softmaxKernel = (log: boolean) => (x: Tensor, axis: number): Tensor => {
+    if (!Number.isInteger(axis) || axis < 0 || axis >= x.rank) {
+      throw new ShapeError(`internal: kernel ${log ? "logSoftmax" : "softmax"} got axis ${axis} for shape ${formatShape(x.shape)}`);
+    }
+    const out = newTensor(x.shape, x.dtype);
+    addon.softmax(log ? 1 : 0, describe(x, out), x.storage.data, out.storage.data, axis);
+    return out;
+  };
+
+  const convAttrs = (a: Conv2dAttrs): Float64Array => {
+    attrs.set([a.stride[0], a.stride[1], a.padding[0], a.padding[1], a.padding[2], a.padding[3], a.dilation[0], a.dilation[1], a.groups]);
+    return attrs;
+  };
+  const convOut = (size: number, k: number, stride: number, before: number, after: number, dilation: number): number =>
+    Math.max(Math.floor((size + before + after - dilation * (k - 1) - 1) / stride) + 1, 0);
+  const checkConv = (kernel: string, input: readonly number[], weight: readonly number[], groups: number): void => {
+    if (input.length !== 4 || weight.length !== 4 || input[1] !== weight[1] * groups || weight[0] % groups !== 0) {
+      throw new ShapeError(`internal: kernel ${kernel} got input ${formatShape(input)} and weight ${formatShape(weight)} with ${groups} groups`);
+    }
+  };
+
+  const poolAttrs = (a: Pool2dAttrs): Float64Array => {
+    attrs.set([a.kernel[0], a.kernel[1], a.stride[0], a.stride[1], a.padding[0], a.padding[1], a.dilation[0], a.dilation[1], a.countIncludePad ? 1 : 0]);
+    return attrs;
+  };
+  // PyTorch's formula; a ceil-mode window must start inside the input or the left padding.
+  const poolOut = (size: number, k: number, stride: number, pad: number, dilation: number, ceilMode: boolean): number => {
+    const span = size + 2 * pad - dilation * (k - 1) - 1;
+    let out = Math.floor((span + (ceilMode ? stride - 1 : 0)) / stride) + 1;
+    if (ceilMode && (out - 1) * stride >= size + pad) out--;
+    return Math.max(out, 0);
+  };
+  const pooledShape = (kernel: string, x: Tensor, a: Pool2dAttrs): number[] => {
+    if (x.rank !== 4) throw new ShapeError(`${kernel}: expected input [N, C, H, W], got ${formatShape(x.shape)}`);
+    const ceil = (a as Pool2dAttrs & { ceilMode?: boolean }).ceilMode === true;
+    const [n, c, h, w] = x.shape;
+    return [n, c, poolOut(h, a.kernel[0], a.stride[0], a.padding[0], a.dilation[0], ceil), poolOut(w, a.kernel[1], a.stride[1], a.padding[1], a.dilation[1], ceil)];
+  };
+  const release = (t: Tensor, original: Tensor): void => {
+    if (t !== original) t.dispose();
+  };
+
+  return {
+    name: "native",
+    alloc: (dtype: DType, length: number): Storage => new ArrayStorage(pool.take(dtype, length), dtype, pool),
+    numThreads: () => addon.numThreads(),
+    setNumThreads: (n: number): void => {
+      if (!Number.isInteger(n) || n < 1) throw new ValueError(`setNumThreads: expected a positive integer, got ${n}`);
+      addon.setNumThreads(n);
+    },
+    ...(unary as UnaryKernels),
+    ...(binary as BinaryKernels),
+    ...(reduce as ReduceKernels),
+    ...(argReduce as ArgReduceKernels),
+    where(cond: Tensor, a: Tensor, b: Tensor, out?: Tensor | null): Tensor {
+      sameDType("where", a, b);
+      const o = outputFor("where", a.shape, a.dtype, out, b, cond);
+      addon.where(describe(cond, a, b, o), cond.storage.data, a.storage.data, b.storage.data, o.storage.data);
+      return o;
+    },
+    cast(x: Tensor, dtype: DType): Tensor {
+      const o = newTensor(x.shape, dtype);
+      addon.copy(describe(x, o), x.storage.data, o.storage.data);
+      return o;
+    },
+    copy,
+    fill(out: Tensor, value: number): Tensor {
+      addon.fill(describe(out), out.storage.data, value);
+      return out;
+    },
+    matmul(a: Tensor, b: Tensor): Tensor {
+      if (a.rank !== 3 || b.rank !== 3 || a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1] || a.dtype !== b.dtype) {
+        throw new ShapeError(
+          `internal: kernel matmul expects [B, M, K] and [B, K, N] of one dtype; got ${a.dtype} ${formatShape(a.shape)} and ${b.dtype} ${formatShape(b.shape)}`,
+        );
+      }
+      const out = newTensor([a.shape[0], a.shape[1], b.shape[2]], a.dtype);
+      addon.matmul(describe(a, b, out), a.storage.data, b.storage.data, out.storage.data);
+      return out;
+    },
+    conv2d(x: Tensor, w: Tensor, a: Conv2dAttrs): Tensor {
+      checkConv("conv2d", x.shape, w.shape, a.groups);
+      sameDType("conv2d", x, w);
+      const oh = convOut(x.shape[2], w.shape[2], a.stride[0], a.padding[0], a.padding[1], a.dilation[0]);
+      const ow = convOut(x.shape[3], w.shape[3], a.stride[1], a.padding[2], a.padding[3], a.dilation[1]);
+      const out = newTensor([x.shape[0], w.shape[0], oh, ow], x.dtype);
+      const xc = dense(x), wc = dense(w);
+      try {
+        addon.conv(0, describe(xc, wc, out), xc.storage.data, wc.storage.data, out.storage.data, convAttrs(a));
+      } finally {
+        release(xc, x);
+        release(wc, w);
+      }
+      return out;
+    },
+    conv2dBackwardInput(gy: Tensor, w: Tensor, inputShape: readonly number[], a: Conv2dAttrs): Tensor {
+      checkConv("conv2dBackwardInput", inputShape, w.shape, a.groups);
+      sameDType("conv2dBackwardInput", gy, w);
+      const out = newTensor(inputShape, gy.dtype);
+      const gc = dense(gy), wc = dense(w);
+      try {
+        addon.conv(1, describe(gc, wc, out), gc.storage.data, wc.storage.data, out.storage.data, convAttrs(a));
+      } finally {
+        release(gc, gy);
+        release(wc, w);
+      }
+      return out;
+    },
+    conv2dBackwardWeight(x: Tensor, gy: Tensor, weightShape: readonly number[], a: Conv2dAttrs): Tensor {
+      checkConv("conv2dBackwardWeight", x.shape, weightShape, a.groups);
+      sameDType("conv2dBackwardWeight", x, gy);
+      const out = newTensor(weightShape, gy.dtype);
+      const xc = dense(x), gc = dense(gy);
+      try {
+        addon.conv(2, describe(xc, gc, out), xc.storage.data, gc.storage.data, out.storage.data, convAttrs(a));
+      } finally {
+        release(xc, x);
+        release(gc, gy);
+      }
+      return out;
+    },
+    maxPool2d(x: Tensor, a: Pool2dAttrs): [Tensor, Tensor] {
+      const shape = pooledShape("maxPool2d", x, a);
+      const out = newTensor(shape, x.dtype);
+      const idx = newTensor(shape, "int32");
+      const xc = dense(x);
+      try {
+        addon.pool(0, describe(xc, out, idx), xc.storage.data, out.storage.data, idx.storage.data, poolAttrs(a));
+      } finally {
+        release(xc, x);
+      }
+      return [out, idx];
+    },
+    maxPool2dBackward(gy: Tensor, indices: Tensor, inputShape: readonly number[]): Tensor {
+      const out = newTensor(inputShape, gy.dtype);
+      const gc = dense(gy), ic = dense(indices);
+      try {
+        attrs.set([1, 1, 1, 1, 0, 0, 1, 1, 0]);
+        addon.pool(1, describe(gc, ic, out), gc.storage.data, ic.storage.data, out.storage.data, attrs);
+      } finally {
+        release(gc, gy);
+        release(ic, indices);
+      }
+      return out;
+    },
+    avgPool2d(x: Tensor, a: Pool2dAttrs): Tensor {
+      const out = newTensor(pooledShape("avgPool2d", x, a), x.dtype);
+      const xc = dense(x);
+      try {
+        addon.pool(2, describe(xc, out), xc.storage.data, out.storage.data, poolAttrs(a));
+      } finally {
+        release(xc, x);
+      }
+      return out;
+    },
+    avgPool2dBackward(gy: Tensor, inputShape: readonly number[], a: Pool2dAttrs): Tensor {
+      const out = newTensor(inputShape, gy.dtype);
+      const gc = dense(gy);
+      try {
+        addon.pool(3, describe(gc, out), gc.storage.data, out.storage.data, poolAttrs(a));
+      } finally {
+        release(gc, gy);
+      }
+      return out;
+    },
+    softmax: softmaxKernel(false),
+    logSoftmax: softmaxKernel(true),
+    // Gathers are index-bound, not compute-bound: the JS reference kernels serve them.
+    gather: js.gather,
+    scatterAdd: js.scatterAdd,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Linear (Dense): the fully connected layer.
+ * @module
+ */
+import type { DType, Generator, Tensor } from "@backprop/core";
+import { Module } from "./Module.js";
+import type { JsonObject } from "./Module.js";
+import type { Parameter } from "./Parameter.js";
+import { kaimingUniform, uniformInit } from "./initializers.js";
+import { dtypeConfig, floatDType, integer, optionsOf, param } from "./util.js";
+
+/**
+ * Options of {@link Linear}.
+ * @category Layers
+ */
+export interface LinearOptions {
+  /** Size of each input's last axis. */
+  inFeatures: number;
+  /** Size of each output's last axis. */
+  outFeatures: number;
+  /** Whether to add a learned bias (default true). */
+  bias?: boolean;
+  /** Parameter dtype (default float32). */
+  dtype?: DType;
+  /** Generator for the initial weights (the global one by default). */
+  generator?: Generator;
+}
+
+/**
+ * Fully connected layer: y = x W^T + b, with W [outFeatures, inFeatures]. Initialised as in
+ * PyTorch: W and b uniform in [-1/sqrt(inFeatures), 1/sqrt(inFeatures)].
+ *
+ * Shape: [..., inFeatures] -> [..., outFeatures].
+ * @throws {ValueError} for sizes that are not positive integers.
+ * @throws {ShapeError} in forward: `Linear(fc1): expected input [..., 784], got [32, 28, 28]`.
+ * @example
+ * ```ts
+ * import { Linear } from "@backprop/layers";
+ * import { randn } from "@backprop/core";
+ * const fc = new Linear({ inFeatures: 784, outFeatures: 256 });
+ * fc.forward(randn([32, 784])).shape; // [32, 256]
+ * ```
+ * @category Layers
+ */
+export class Linear extends Module {
+  static override typeName = "Linear";
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly dtype: DType;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(options: LinearOptions) {
+    super();
+    const o = optionsOf(options, "Linear", "inFeatures and outFeatures");
+    this.inFeatures = integer(o.inFeatures, "inFeatures", "Linear");
+    this.outFeatures = integer(o.outFeatures, "outFeatures", "Linear");
+    this.dtype = floatDType(o.dtype, "Linear");
+    const bound = 1 / Math.sqrt(this.inFeatures);
+    const init = { dtype: this.dtype, generator: o.generator };
+    // kaiming uniform with a = sqrt(5) is PyTorch's default: bound 1/sqrt(fanIn).
+    this.weight = param(kaimingUniform([this.outFeatures, this.inFeatures], { ...init, a: Math.sqrt(5) }));
+    this.bias = o.bias === false ? null : param(uniformInit([this.outFeatures], { ...init, low: -bound, high: bound }));
+  }
+
+  override forward(x: Tensor): Tensor {
+    this.checkTensor(x);
+    if (x.rank < 1 || x.shape[x.rank - 1] !== this.inFeatures) this.badInput(`[..., ${this.inFeatures}]`, x);
+    return this.guard(() => {
+      const y = x.matmul(this.weight.T);
+      return this.bias === null ? y : y.add(this.bias);
+    });
+  }
+
+  override config(): JsonObject {
+    return { inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null, ...dtypeConfig(this.dtype) };
+  }
+}
+
+/**
+ * Keras's name for {@link Linear}.
+ * @example
+ * ```ts
+ * import { Dense } from "@backprop/layers";
+ * const layer = new Dense({ inFeatures: 4, outFeatures: 2 });
+ * ```
+ * @category Layers
+ */
+export const Dense = Linear;
+export type Dense = Linear;

@@ -1,0 +1,183 @@
+/**
+ * Layer specs: a module as `{ type, config }` JSON (its registry name and options) and back.
+ * Browser-safe; the file side lives in io.ts.
+ * @module
+ */
+import { FormatError, RegistryError, decodeSafetensors, encodeSafetensors, getRngState, nameOf, resolve, setRngState } from "@backprop/core";
+import type { Tensor } from "@backprop/core";
+import type { AnyModule, JsonObject } from "./Module.js";
+
+/**
+ * A module as JSON: its registry name and its config (containers nest their children's specs).
+ * @category Serialization
+ */
+export interface LayerSpec {
+  type: string;
+  config: JsonObject;
+}
+
+/**
+ * The spec of a module: `{ type: "linear", config: { inFeatures: 2, ... } }`.
+ * @throws {RegistryError} when the module's class is not registered under "layer".
+ * @example
+ * ```ts
+ * import { Linear, layerSpec } from "@backprop/layers";
+ * layerSpec(new Linear({ inFeatures: 2, outFeatures: 1 })).type; // "linear"
+ * ```
+ * @category Serialization
+ */
+export function layerSpec(module: AnyModule): LayerSpec {
+  const type = nameOf("layer", module.constructor);
+  if (type === undefined) {
+    throw new RegistryError(
+      `layerSpec: ${module.where()} is not a registered layer class; register it first, e.g. register("layer", "myproject/${module.typeName}", ${module.typeName})`,
+    );
+  }
+  return { type, config: module.config() };
+}
+
+/**
+ * Builds a module from its spec, through the "layer" registry (with fresh parameters).
+ * @throws {RegistryError} for an unknown type (with the closest registered name).
+ * @throws {FormatError} for a spec that is not `{ type: string, config: object }`.
+ * @example
+ * ```ts
+ * import { layerFromSpec } from "@backprop/layers";
+ * const layer = layerFromSpec({ type: "linear", config: { inFeatures: 2, outFeatures: 1 } });
+ * ```
+ * @category Serialization
+ */
+export function layerFromSpec(spec: LayerSpec): AnyModule {
+  if (spec === null || typeof spec !== "object" || typeof spec.type !== "string" || spec.config === null || typeof spec.config !== "object" || Array.isArray(spec.config)) {
+    throw new FormatError(`layerFromSpec: expected { type: string, config: object }, got ${JSON.stringify(spec)}`);
+  }
+  const cls = resolve("layer", spec.type);
+  return cls.fromConfig !== undefined ? cls.fromConfig(spec.config) : new cls(spec.config as never);
+}
+
+/**
+ * The version of the model.json layout this package writes and reads.
+ * @category Serialization
+ */
+export const modelFormatVersion = 1;
+
+/**
+ * What model.json holds.
+ * @category Serialization
+ */
+export interface ModelJson {
+  format: "backprop-model";
+  formatVersion: number;
+  /** The model's spec; containers nest their children's. */
+  model: LayerSpec;
+  /** The file with the weights, beside model.json. */
+  weights: string;
+}
+
+/**
+ * A model as bytes: model.json text and safetensors weights (what saveModel writes to disk).
+ * @category Serialization
+ */
+export interface EncodedModel {
+  json: string;
+  weights: Uint8Array;
+}
+
+function rethrow(e: unknown, where: string, prefix: RegExp, context: string): never {
+  if (e instanceof Error && (e instanceof RegistryError || e instanceof FormatError || e.name === "ShapeError" || e.name === "ValueError" || e.name === "DTypeError")) {
+    const Ctor = e.constructor as new (message: string) => Error;
+    throw new Ctor(`${where}: ${context}${e.message.replace(prefix, "")}`);
+  }
+  throw e;
+}
+
+/**
+ * Encodes a model in memory: model.json text (format version, registry names, configs) and
+ * its state dict as safetensors bytes. The spec is rebuilt and checked against the weights
+ * first, so what is encoded always decodes. Browser-safe; saveModel writes the result to disk.
+ * @throws {RegistryError} when a layer class is not registered.
+ * @throws {ShapeError} when the config does not rebuild a model with the same parameters.
+ * @example
+ * ```ts
+ * import { Linear, encodeModel, decodeModel } from "@backprop/layers";
+ * const { json, weights } = encodeModel(new Linear({ inFeatures: 2, outFeatures: 1 }));
+ * const copy = decodeModel({ json, weights });
+ * ```
+ * @category Serialization
+ */
+export function encodeModel(model: AnyModule, where = "encodeModel"): EncodedModel {
+  let spec: LayerSpec;
+  try {
+    spec = layerSpec(model);
+  } catch (e) {
+    rethrow(e, where, /^layerSpec: /, "");
+  }
+  const body: ModelJson = { format: "backprop-model", formatVersion: modelFormatVersion, model: spec, weights: "weights.safetensors" };
+  const json = JSON.stringify(body, null, 2) + "\n";
+  const state = model.stateDict();
+  // Building draws initial weights; the global generator must not notice (saving mid-run keeps runs reproducible).
+  const rng = getRngState();
+  try {
+    const rebuilt = layerFromSpec((JSON.parse(json) as ModelJson).model);
+    rebuilt.loadStateDict(state, { strict: true });
+    for (const t of Object.values(rebuilt.stateDict())) t.dispose();
+  } catch (e) {
+    rethrow(e, where, /^\S+: /, `the model's config does not rebuild it (check config() of each custom layer); `);
+  } finally {
+    setRngState(rng);
+  }
+  return { json, weights: encodeSafetensors(state, { producer: "backprop", formatVersion: String(modelFormatVersion) }) };
+}
+
+/**
+ * Decodes a model from model.json text and safetensors bytes; the result is in evaluation mode
+ * and gives bit-identical outputs to the encoded one. Errors name the file and the problem.
+ * @throws {FormatError} for bad JSON, a wrong format version or a corrupt weights file.
+ * @throws {RegistryError} for an unknown layer name (with the closest registered one) or missing and unexpected weights.
+ * @throws {ShapeError} for weights whose shapes do not match the config.
+ * @example
+ * ```ts
+ * import { Linear, encodeModel, decodeModel } from "@backprop/layers";
+ * const model = decodeModel(encodeModel(new Linear({ inFeatures: 2, outFeatures: 1 })));
+ * model.training; // false
+ * ```
+ * @category Serialization
+ */
+export function decodeModel(encoded: EncodedModel, where = "decodeModel", files: { json: string; weights: string } = { json: "model.json", weights: "weights.safetensors" }): AnyModule {
+  let body: unknown;
+  try {
+    body = JSON.parse(encoded.json);
+  } catch (e) {
+    throw new FormatError(`${where}: ${files.json} is not valid JSON (${(e as Error).message})`);
+  }
+  const b = body as Partial<ModelJson> | null;
+  if (b === null || typeof b !== "object" || b.format !== "backprop-model") {
+    throw new FormatError(`${where}: ${files.json} is not a backprop model; expected "format": "backprop-model", got ${JSON.stringify(b?.format)}`);
+  }
+  if (b.formatVersion !== modelFormatVersion) {
+    throw new FormatError(`${where}: ${files.json} has format version ${JSON.stringify(b.formatVersion)}; expected ${modelFormatVersion}`);
+  }
+  let model: AnyModule;
+  const rng = getRngState();
+  try {
+    model = layerFromSpec(b.model as LayerSpec);
+  } catch (e) {
+    rethrow(e, where, /^(resolve|layerFromSpec): /, `${files.json}: `);
+  } finally {
+    setRngState(rng);
+  }
+  let tensors: Record<string, Tensor>;
+  try {
+    tensors = decodeSafetensors(encoded.weights, files.weights).tensors;
+  } catch (e) {
+    rethrow(e, where, /^decodeSafetensors: /, "");
+  }
+  try {
+    model.loadStateDict(tensors, { strict: true });
+  } catch (e) {
+    rethrow(e, where, /^.*?loadStateDict: the state dict does not match the model; /, `${files.weights} does not match ${files.json}; `);
+  } finally {
+    for (const t of Object.values(tensors)) t.dispose();
+  }
+  return model.eval();
+}
