@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <mutex>
 #include <thread>
+
+#include <sched.h>
 #include <vector>
 
 namespace bp {
@@ -85,6 +87,18 @@ int default_threads() {
 
 int g_threads = 0;
 
+// Busy-wait step: pause while the wait is short, then give the core away, so an
+// oversubscribed machine (more runnable threads than cores) does not stall on spinners.
+inline void relax(int spin) {
+  if (spin < 4000) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  } else {
+    sched_yield();
+  }
+}
+
 }  // namespace
 
 int num_threads() {
@@ -115,11 +129,7 @@ void parallel_run(int nthreads, TaskFn fn, void* ctx) {
   }
   p.cv.notify_all();
   fn(ctx, 0, nthreads);
-  while (p.pending.load(std::memory_order_acquire) != 0) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
+  for (int spin = 0; p.pending.load(std::memory_order_acquire) != 0; spin++) relax(spin);
   t_inside = false;
 }
 
@@ -129,11 +139,7 @@ void Barrier::wait(int nthreads) {
     __atomic_store_n(&count, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&phase, ph + 1, __ATOMIC_RELEASE);
   } else {
-    while (__atomic_load_n(&phase, __ATOMIC_ACQUIRE) == ph) {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-    }
+    for (int spin = 0; __atomic_load_n(&phase, __ATOMIC_ACQUIRE) == ph; spin++) relax(spin);
   }
 }
 

@@ -331,7 +331,7 @@ export function createNativeBackend(): Backend {
     softmax: softmaxKernel(false),
     logSoftmax: softmaxKernel(true),
     // Gathers are index-bound, not compute-bound: the JS reference kernels serve them.
-    gather: js.gather,
-    scatterAdd: js.scatterAdd,
+    gather: (x, axis, index) => js.gather(x, axis, index),
+    scatterAdd: (x, axis, index, src) => js.scatterAdd(x, axis, index, src),
   };
 }

@@ -152,7 +152,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "the data"): Safet
     fail(`has a header that is not valid JSON (${(e as Error).message})`);
   }
   if (!isObject(header)) fail(`has a header that is not a JSON object; got ${Array.isArray(header) ? "an array" : typeof header}`);
-  const h = header as Record<string, unknown>;
+  const h = header;
   const start = 8 + n;
   const dataLength = bytes.length - start;
   const metadata: Record<string, string> = {};
@@ -162,7 +162,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "the data"): Safet
       if (!isObject(value)) fail(`has __metadata__ that is not an object of strings; got ${JSON.stringify(value)}`);
       for (const [k, v] of Object.entries(value)) {
         if (typeof v !== "string") fail(`has __metadata__ "${k}" that is not a string; got ${JSON.stringify(v)}`);
-        metadata[k] = v as string;
+        metadata[k] = v;
       }
       continue;
     }

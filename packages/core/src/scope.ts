@@ -46,7 +46,8 @@ export class Scope implements Disposable {
     const parent = stack.length > 0 ? stack[stack.length - 1] : null;
     for (const t of this.tensors) {
       if (keepAll.has(t) || t.isKept) {
-        parent?.tensors.add(t);
+        if (parent !== null) parent.tensors.add(t);
+        else t.guardWithFinalizer();
       } else {
         t.dispose();
       }
@@ -178,8 +179,10 @@ export function dispose(value: unknown): void {
 }
 
 /** @internal Adds a new tensor to the innermost open scope. */
-export function trackTensor(t: Tensor): void {
-  if (stack.length > 0) stack[stack.length - 1].tensors.add(t);
+export function trackTensor(t: Tensor): boolean {
+  if (stack.length === 0) return false;
+  stack[stack.length - 1].tensors.add(t);
+  return true;
 }
 
 /** @internal Removes a tensor from every open scope (it now belongs to a longer-lived owner). */

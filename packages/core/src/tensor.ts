@@ -86,6 +86,7 @@ export class Tensor implements Disposable {
   private _retainGrad = false;
   private _disposed = false;
   private _kept = false;
+  private _finalized = false;
 
   /** @internal Wraps a backend storage; use the creation functions instead. */
   constructor(storage: Storage, shape: readonly number[], strides?: readonly number[], offset = 0) {
@@ -96,8 +97,9 @@ export class Tensor implements Disposable {
     this.offset = offset;
     this.size = sizeOf(shape);
     storage.refs++;
-    finalizer.register(this, storage, this);
-    trackTensor(this);
+    // A tensor made inside a scope is disposed when the scope closes; only tensors that outlive
+    // every scope need the finalizer (registering all of them costs heap churn per step).
+    if (!trackTensor(this)) this.guardWithFinalizer();
   }
 
   /** The storage behind this view. @throws Error when the tensor was disposed. */
@@ -130,6 +132,14 @@ export class Tensor implements Disposable {
   markKept(): void {
     this._kept = true;
     untrackTensor(this);
+    this.guardWithFinalizer();
+  }
+
+  /** @internal Lets the garbage collector return this tensor's storage if nobody disposes it. */
+  guardWithFinalizer(): void {
+    if (this._finalized || this._disposed) return;
+    this._finalized = true;
+    finalizer.register(this, this._storage, this);
   }
 
   /** Short description used in messages: `float32 tensor [2, 3]`. */
@@ -332,7 +342,7 @@ export class Tensor implements Disposable {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    finalizer.unregister(this);
+    if (this._finalized) finalizer.unregister(this);
     untrackTensor(this);
     this._node = null;
     if (--this._storage.refs === 0) this._storage.release();

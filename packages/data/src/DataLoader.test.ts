@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Generator, Tensor, ValueError, arange, tensor } from "@backprop/core";
-import { DataLoader, IterableDataset, TensorDataset, defaultCollate, stackRows } from "./index.js";
+import { Generator, Tensor, ValueError, arange, getRngState, manualSeed, tensor } from "@backprop/core";
+import { DataLoader, IterableDataset, TensorDataset, defaultCollate, randomSplit, stackRows } from "./index.js";
 
 /** A dataset of 10 samples: x row [i, 10 i], label i. */
 function tenRows(): TensorDataset<[Tensor, Tensor]> {
@@ -56,6 +56,24 @@ describe("DataLoader batching", () => {
     expect(labelsOf(c)).not.toEqual(a1);
   });
 
+  it("seeds from the global generator when given no seed, so manualSeed makes it reproducible", () => {
+    manualSeed(21);
+    const a = labelsOf(new DataLoader({ dataset: tenRows(), batchSize: 10, shuffle: true }));
+    manualSeed(21);
+    const b = labelsOf(new DataLoader({ dataset: tenRows(), batchSize: 10, shuffle: true }));
+    expect(b).toEqual(a);
+    const before = getRngState();
+    labelsOf(new DataLoader({ dataset: tenRows(), batchSize: 10 }));
+    expect(getRngState()).toEqual(before);
+  });
+
+  it("is the training data that fit accepts: an iterable and async iterable of [x, y] pairs", async () => {
+    const loader: Iterable<readonly [Tensor, Tensor]> & AsyncIterable<readonly [Tensor, Tensor]> = new DataLoader({ dataset: tenRows(), batchSize: 5 });
+    let count = 0;
+    for await (const [x, y] of loader) count += x.shape[0] + y.shape[0];
+    expect(count).toBe(20);
+  });
+
   it("matches a Fisher-Yates shuffle drawn from the same generator", () => {
     const g = new Generator(11);
     const order = Array.from({ length: 10 }, (_, i) => i);
@@ -75,6 +93,21 @@ describe("DataLoader batching", () => {
     expect(() => new DataLoader({ dataset: new TensorDataset(arange(0, 0)) })).toThrow(ValueError);
     expect(() => new DataLoader({ dataset: tenRows(), batchSize: 20, dropLast: true })).toThrow(/leaves no batch/);
     expect(() => new DataLoader({ dataset: 5 as never })).toThrow(ValueError);
+  });
+});
+
+describe("DataLoader over a split TensorDataset", () => {
+  it("copies the subset's rows, as the sample-by-sample path does", () => {
+    const [train] = randomSplit(tenRows(), [7, 3], { seed: 2 });
+    const fast = new DataLoader({ dataset: train, batchSize: 3, shuffle: true, seed: 8 });
+    // an identity transform turns the fast path off
+    const slow = new DataLoader({ dataset: train, batchSize: 3, shuffle: true, seed: 8, transform: (s) => s });
+    const a = [...fast].map(([x, y]) => [x.toArray(), y.toArray()]);
+    const b = [...slow].map(([x, y]) => [x.toArray(), y.toArray()]);
+    expect(a).toEqual(b);
+    expect(a.map(([, y]) => (y as number[]).length)).toEqual([3, 3, 1]);
+    const labels = a.flatMap(([, y]) => y as number[]).sort((p, q) => p - q);
+    expect(labels).toEqual(Array.from({ length: 7 }, (_, i) => train.get(i)[1].item()).sort((p, q) => p - q));
   });
 });
 

@@ -34,7 +34,7 @@ export interface DataLoaderOptions<T, B> {
   shuffle?: boolean;
   /** Seed of the shuffle generator (ignored when `generator` is given). */
   seed?: number;
-  /** The generator that draws each epoch's order; by default one seeded from the global generator. */
+  /** The generator that draws each epoch's order; by default one seeded from the global generator (see `manualSeed`). */
   generator?: Generator;
   /** Drop the last batch when it is smaller than batchSize (default false). */
   dropLast?: boolean;
@@ -112,7 +112,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       }
     }
     if (options.generator !== undefined && !(options.generator instanceof Generator)) throw new ValueError("DataLoader: generator must be a Generator from @backprop/core");
-    this.generator = options.generator ?? new Generator(options.seed ?? defaultGenerator().nextUint32());
+    // Only a shuffling loader draws from the global generator, so plain loaders leave it untouched.
+    this.generator = options.generator ?? new Generator(options.seed ?? (this.shuffle ? defaultGenerator().nextUint32() : 0));
     this.epochStart = this.generator.getState();
   }
 

@@ -84,7 +84,14 @@ export class IterableDataset<T> implements AsyncIterable<T> {
 }
 
 /**
+ * The sample type of a dataset.
+ * @category Data
+ */
+export type SampleOf<D> = D extends Dataset<infer T> ? T : never;
+
+/**
  * A view of some samples of another dataset, chosen by index (what {@link randomSplit} returns).
+ * Its `get` returns what the parent's does (a promise only when the parent's does).
  * @example
  * ```ts
  * import { Subset } from "@backprop/data";
@@ -93,13 +100,13 @@ export class IterableDataset<T> implements AsyncIterable<T> {
  * ```
  * @category Data
  */
-export class Subset<T> implements Dataset<T> {
+export class Subset<D extends Dataset<unknown>> {
   /** The indices into the parent dataset. */
   readonly indices: Int32Array;
 
   /** @throws {ValueError} for an index outside the parent dataset. */
   constructor(
-    readonly dataset: Dataset<T>,
+    readonly dataset: D,
     indices: ArrayLike<number>,
   ) {
     this.indices = Int32Array.from(indices);
@@ -115,13 +122,12 @@ export class Subset<T> implements Dataset<T> {
     return this.indices.length;
   }
 
-  get(index: number): T | Promise<T> {
-    return this.dataset.get(this.indices[checkIndex(index, this.indices.length, "Subset.get")]);
+  get(index: number): ReturnType<D["get"]> {
+    return this.dataset.get(this.indices[checkIndex(index, this.indices.length, "Subset.get")]) as ReturnType<D["get"]>;
   }
 }
 
-/** Validates a sample index. */
-export function checkIndex(index: number, length: number, where: string): number {
+function checkIndex(index: number, length: number, where: string): number {
   if (!Number.isInteger(index) || index < 0 || index >= length) {
     throw new ValueError(`${where}: index ${index} is out of range; expected an integer in [0, ${length - 1}]`);
   }

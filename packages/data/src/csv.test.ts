@@ -25,6 +25,7 @@ describe("parseCsv", () => {
     const { x, columns } = parseCsv('1;-2.5e1\r\n"+3";.5\r\n', { header: false, delimiter: ";" });
     expect(x.toArray()).toEqual([[1, -25], [3, 0.5]]);
     expect(columns).toEqual(["column 1", "column 2"]);
+    expect(parseCsv("\uFEFFa,b\n1,2\n", { columns: ["a"] }).x.toArray()).toEqual([[1]]);
     const quoted = parseCsv('name,v\n"Smith, J. ""Jr""",2\n', { columns: ["v"], label: "name" });
     expect(quoted.classes).toEqual(['Smith, J. "Jr"']);
   });

@@ -110,7 +110,8 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
   const delimiter = options.delimiter ?? ",";
   if (typeof text !== "string") throw new ValueError(`parseCsv(${file}): expected CSV text; got ${typeof text}`);
   if (delimiter.length === 0 || delimiter === '"') throw new ValueError(`parseCsv(${file}): delimiter must be a non-empty string other than '"'`);
-  const lines = text.split(/\r?\n/);
+  // A byte-order mark (spreadsheet exports) would otherwise stick to the first column's name.
+  const lines = (text.startsWith("\uFEFF") ? text.slice(1) : text).split(/\r?\n/);
   // Line numbers are 1-based and count every line of the file, blank ones included.
   let lineNo = 0;
   while (lineNo < lines.length && lines[lineNo].trim() === "") lineNo++;

@@ -36,8 +36,10 @@ async function readMaybeGzip(path: string, where: string): Promise<Uint8Array> {
  * expected and the actual byte counts) or a broken gzip stream.
  * @example
  * ```ts
+ * import { writeFileSync } from "node:fs";
  * import { idxToTensor, readIdx } from "@backprop/data";
- * const labels = idxToTensor(await readIdx("t10k-labels-idx1-ubyte.gz"), { dtype: "int32" });
+ * writeFileSync("tiny-idx1-ubyte", new Uint8Array([0, 0, 0x08, 1, 0, 0, 0, 2, 7, 9]));
+ * const labels = idxToTensor(await readIdx("tiny-idx1-ubyte"), { dtype: "int32" }); // [7, 9]
  * ```
  * @category Data
  */
@@ -53,8 +55,10 @@ export async function readIdx(path: string): Promise<IdxArray> {
  * @throws {ValueError} for an unknown column.
  * @example
  * ```ts
+ * import { writeFileSync } from "node:fs";
  * import { readCsv } from "@backprop/data";
- * const { x, y, classes } = await readCsv("iris.csv", { label: "species" });
+ * writeFileSync("pets.csv", "weight,height,kind\n4.1,25,cat\n30,60,dog\n");
+ * const { x, y, classes } = await readCsv("pets.csv", { label: "kind" }); // x [2, 2], y [0, 1], classes ["cat", "dog"]
  * ```
  * @category Data
  */

@@ -32,7 +32,7 @@ export interface RandomSplitOptions {
  * ```
  * @category Data
  */
-export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], options: RandomSplitOptions = {}): Subset<T>[] {
+export function randomSplit<D extends Dataset<unknown>>(dataset: D, lengths: readonly number[], options: RandomSplitOptions = {}): Subset<D>[] {
   const n = dataset.length;
   const list: unknown = lengths;
   if (!Array.isArray(list) || lengths.length === 0) throw new ValueError("randomSplit: lengths must be a non-empty array of counts or fractions");

@@ -97,8 +97,7 @@ export class Module<Args extends unknown[] = [x: Tensor], Out = Tensor> {
   private _path: string | undefined;
 
   /** The computation. Subclasses override it. @throws {Error} for a module without one (containers). */
-  forward(...args: Args): Out {
-    void args;
+  forward(..._args: Args): Out {
     throw new Error(`${this.where()}: this module has no forward; call its children instead`);
   }
 
@@ -357,12 +356,12 @@ export class Module<Args extends unknown[] = [x: Tensor], Out = Tensor> {
       const modes = mods.map(([, m]) => m.training);
       for (const [, m] of mods) {
         const own = Object.getOwnPropertyDescriptor(m, "forward");
-        const original = m.forward;
+        const original = m.forward.bind(m);
         Object.defineProperty(m, "forward", {
           configurable: true,
           writable: true,
           value: (...args: unknown[]) => {
-            const out: unknown = original.apply(m, args);
+            const out: unknown = original(...args);
             const list = Array.isArray(out) ? out : [out];
             shapes.set(m, list.map((t) => (t instanceof Tensor ? formatShape(t.shape) : "?")).join(", "));
             return out;
@@ -375,9 +374,9 @@ export class Module<Args extends unknown[] = [x: Tensor], Out = Tensor> {
       }
       try {
         this.eval();
-        noGrad(() => tidy(() => void (this as AnyModule).forward(zeros(inputShape, { dtype: options.dtype }))));
+        noGrad(() => { tidy(() => void (this as AnyModule).forward(zeros(inputShape, { dtype: options.dtype }))); });
       } finally {
-        restore.forEach((r) => r());
+        restore.forEach((r) => { r(); });
         mods.forEach(([, m], i) => (m.training = modes[i]));
       }
     }

@@ -10,8 +10,12 @@ import type { AnyModule, JsonObject, JsonValue } from "./Module.js";
 import { layerFromSpec, layerSpec } from "./serialize.js";
 import type { LayerSpec } from "./serialize.js";
 
+function isModule(m: unknown): m is AnyModule {
+  return m instanceof Module;
+}
+
 function checkModule(m: unknown, where: string, key: string): AnyModule {
-  if (!(m instanceof Module)) throw new ValueError(`${where}: entry ${key} must be a Module; got ${m === null ? "null" : typeof m}`);
+  if (!isModule(m)) throw new ValueError(`${where}: entry ${key} must be a Module; got ${m === null ? "null" : typeof m}`);
   return m;
 }
 
@@ -36,14 +40,15 @@ abstract class Container extends Module {
     super();
     const list = entries ?? [];
     this._numbered = Array.isArray(list);
-    if (Array.isArray(list)) list.forEach((m, i) => this.set(String(i), m, where));
+    if (Array.isArray(list)) (list as readonly unknown[]).forEach((m, i) => { this.set(String(i), m, where); });
     else if (typeof list === "object") for (const [k, m] of Object.entries(list)) this.set(k, m, where);
     else throw new ValueError(`${where}: expected an array or an object of modules, got ${typeof list}`);
   }
 
-  protected set(key: string, m: AnyModule, where: string): void {
+  protected set(key: string, value: unknown, where: string): void {
     checkKey(key, where);
-    this._modules.set(key, checkModule(m, where, JSON.stringify(key)));
+    const m = checkModule(value, where, JSON.stringify(key));
+    this._modules.set(key, m);
     // Until a traversal from the root knows the full path, the key names the child in messages.
     if (m.path === undefined) m.setPath(key);
   }
@@ -60,6 +65,11 @@ abstract class Container extends Module {
   /** The children in order. */
   [Symbol.iterator](): IterableIterator<AnyModule> {
     return this._modules.values();
+  }
+
+  /** Containers print their children, not their config. */
+  override extraRepr(): string {
+    return "";
   }
 
   override config(): JsonObject {

@@ -4,7 +4,7 @@
  */
 import { ValueError, defineOp, softplus } from "@backprop/core";
 import type { Tensor } from "@backprop/core";
-import { broadcastWeight, checkInput, defineLoss, position, reduce, sameShapeTarget } from "./loss.js";
+import { broadcastWeight, checkInput, checkOptions, defineLoss, position, reduce, sameShapeTarget } from "./loss.js";
 import type { LossOptions } from "./loss.js";
 
 /**
@@ -48,6 +48,7 @@ const bceOp = defineOp({
  */
 export const binaryCrossEntropy = defineLoss("binaryCrossEntropy", (input: Tensor, target: Tensor, options: BinaryCrossEntropyOptions = {}): Tensor => {
   const where = "binaryCrossEntropy";
+  checkOptions(options, where, ["reduction", "weight"]);
   const x = checkInput(input, where);
   const y = sameShapeTarget(x, target, where);
   const w = broadcastWeight(x, options.weight, where, "weight");
@@ -90,6 +91,7 @@ export const binaryCrossEntropyWithLogits = defineLoss(
   "binaryCrossEntropyWithLogits",
   (input: Tensor, target: Tensor, options: BinaryCrossEntropyWithLogitsOptions = {}): Tensor => {
     const where = "binaryCrossEntropyWithLogits";
+    checkOptions(options, where, ["reduction", "weight", "posWeight"]);
     const x = checkInput(input, where);
     const y = sameShapeTarget(x, target, where);
     const w = broadcastWeight(x, options.weight, where, "weight");

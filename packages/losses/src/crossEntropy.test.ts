@@ -128,6 +128,7 @@ describe("crossEntropy", () => {
     expect(() => crossEntropy(randn([2, 10]), randn([2, 9]))).toThrow("crossEntropy: expected target [2] (int32 class indices) or [2, 10] (probabilities), got [2, 9]");
     expect(() => crossEntropy(randn([2, 3]), labels([0, 1]), { weight: tensor([1, 2]) })).toThrow("crossEntropy: expected weight [3] (one per class), got [2]");
     expect(() => crossEntropy(randn([2, 3]), labels([0, 1]), { labelSmoothing: 1.5 })).toThrow(ValueError);
+    expect(() => crossEntropy(randn([2, 3]), labels([0, 1]), { labelSmothing: 0.1 } as never)).toThrow('crossEntropy: unknown option "labelSmothing"; known: reduction, weight, ignoreIndex, labelSmoothing');
   });
 });
 

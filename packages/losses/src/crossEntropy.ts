@@ -4,7 +4,7 @@
  * @module
  */
 import { DTypeError, ShapeError, Tensor, ValueError, formatShape, gather, logSoftmax, ones, where } from "@backprop/core";
-import { checkInput, checkNumber, checkReduction, defineLoss, position } from "./loss.js";
+import { checkInput, checkNumber, checkOptions, checkReduction, defineLoss, position } from "./loss.js";
 import type { LossOptions } from "./loss.js";
 
 /**
@@ -110,6 +110,7 @@ function checkIndexTarget(x: Tensor, target: unknown, axis: number, where_: stri
  */
 export const crossEntropy = defineLoss("crossEntropy", (input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor => {
   const whereName = "crossEntropy";
+  checkOptions(options, whereName, ["reduction", "weight", "ignoreIndex", "labelSmoothing"]);
   const x = checkInput(input, whereName);
   const axis = classAxisOf(x, whereName);
   const classes = x.shape[axis];
@@ -168,6 +169,7 @@ export const crossEntropy = defineLoss("crossEntropy", (input: Tensor, target: T
  */
 export const nll = defineLoss("nll", (input: Tensor, target: Tensor, options: NllOptions = {}): Tensor => {
   const whereName = "nll";
+  checkOptions(options, whereName, ["reduction", "weight", "ignoreIndex"]);
   const x = checkInput(input, whereName);
   const axis = classAxisOf(x, whereName);
   checkIndexTarget(x, target, axis, whereName, false);

@@ -4,7 +4,7 @@
  */
 import { where } from "@backprop/core";
 import type { Tensor } from "@backprop/core";
-import { checkInput, checkReduction, defineLoss, sameShapeTarget } from "./loss.js";
+import { checkInput, checkOptions, checkReduction, defineLoss, sameShapeTarget } from "./loss.js";
 import type { Reduction } from "./loss.js";
 
 /**
@@ -36,6 +36,7 @@ export interface KlDivOptions {
  */
 export const klDiv = defineLoss("klDiv", (input: Tensor, target: Tensor, options: KlDivOptions = {}): Tensor => {
   const whereName = "klDiv";
+  checkOptions(options, whereName, ["reduction", "logTarget"]);
   const x = checkInput(input, whereName);
   const t = sameShapeTarget(x, target, whereName);
   const reduction = checkReduction(options.reduction, whereName, ["mean", "batchmean", "sum", "none"]);

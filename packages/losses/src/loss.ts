@@ -29,10 +29,12 @@ export interface LossOptions {
 }
 
 /**
- * A loss as registered under the kind "loss": `(input, target, options) => loss`.
+ * A loss as registered under the kind "loss": `(input, target, options) => loss`. Options are
+ * each loss's own (checked when it runs), so a loss resolved by name takes them too.
  * @category Losses
  */
-export type LossFn = (input: Tensor, target: Tensor, options?: LossOptions) => Tensor;
+// The method form compares option types bivariantly, so every loss's options fit one type.
+export type LossFn = { loss(input: Tensor, target: Tensor, options?: LossOptions & Record<string, unknown>): Tensor }["loss"];
 
 /**
  * Registers a loss under the kind "loss" and returns it, so that a custom loss is used by name
@@ -136,4 +138,13 @@ export function checkNumber(where: string, name: string, value: unknown, min: nu
     throw new ValueError(`${where}: invalid ${name}; expected a number ${range}, got ${String(value)}`);
   }
   return value;
+}
+
+/** @internal Checks that options is an object (or undefined) with known keys only: a misspelt option must not be ignored. */
+export function checkOptions(options: unknown, where: string, known: readonly string[]): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object") throw new ValueError(`${where}: options must be an object; got ${options === null ? "null" : typeof options}`);
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new ValueError(`${where}: unknown option "${key}"; known: ${known.join(", ")}`);
+  }
 }

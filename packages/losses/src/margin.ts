@@ -3,7 +3,7 @@
  * @module
  */
 import { ShapeError, Tensor, ValueError, formatShape, relu, where } from "@backprop/core";
-import { checkInput, checkNumber, checkSigns, defineLoss, reduce, sameShapeTarget } from "./loss.js";
+import { checkInput, checkNumber, checkOptions, checkSigns, defineLoss, reduce, sameShapeTarget } from "./loss.js";
 import type { LossOptions } from "./loss.js";
 
 /**
@@ -30,6 +30,7 @@ export interface MarginOptions extends LossOptions {
  * @category Losses
  */
 export const hinge = defineLoss("hinge", (input: Tensor, target: Tensor, options: MarginOptions = {}): Tensor => {
+  checkOptions(options, "hinge", ["reduction", "margin"]);
   const x = checkInput(input, "hinge");
   const y = sameShapeTarget(x, target, "hinge");
   checkSigns(y, "hinge");
@@ -73,6 +74,7 @@ export function marginRanking(inputs: Tensor, target: Tensor, options?: MarginOp
 export function marginRanking(...args: unknown[]): Tensor {
   const where_ = "marginRanking";
   const [x1, x2, target, options] = parsePairArgs<MarginOptions>(args, where_);
+  checkOptions(options, where_, ["reduction", "margin"]);
   const b = sameShapeTarget(x1, x2, where_, "input2");
   const y = sameShapeTarget(x1, target, where_);
   checkSigns(y, where_);
@@ -104,6 +106,7 @@ export function cosineEmbedding(inputs: Tensor, target: Tensor, options?: Margin
 export function cosineEmbedding(...args: unknown[]): Tensor {
   const where_ = "cosineEmbedding";
   const [x1, x2raw, target, options] = parsePairArgs<MarginOptions>(args, where_);
+  checkOptions(options, where_, ["reduction", "margin"]);
   const x2 = sameShapeTarget(x1, x2raw, where_, "input2");
   if (x1.rank !== 1 && x1.rank !== 2) throw new ShapeError(`${where_}: expected inputs [N, D] or [D], got ${formatShape(x1.shape)}`);
   const batch = x1.shape.slice(0, -1);

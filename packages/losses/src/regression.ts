@@ -4,7 +4,7 @@
  */
 import { abs, where } from "@backprop/core";
 import type { Tensor } from "@backprop/core";
-import { checkInput, checkNumber, defineLoss, reduce, sameShapeTarget } from "./loss.js";
+import { checkInput, checkNumber, checkOptions, defineLoss, reduce, sameShapeTarget } from "./loss.js";
 import type { LossOptions } from "./loss.js";
 
 /**
@@ -21,6 +21,7 @@ import type { LossOptions } from "./loss.js";
  * @category Losses
  */
 export const mse = defineLoss("mse", (input: Tensor, target: Tensor, options: LossOptions = {}): Tensor => {
+  checkOptions(options, "mse", ["reduction"]);
   const x = checkInput(input, "mse");
   const y = sameShapeTarget(x, target, "mse");
   return reduce(x.sub(y).square(), options.reduction, "mse");
@@ -40,6 +41,7 @@ export const mse = defineLoss("mse", (input: Tensor, target: Tensor, options: Lo
  * @category Losses
  */
 export const l1 = defineLoss("l1", (input: Tensor, target: Tensor, options: LossOptions = {}): Tensor => {
+  checkOptions(options, "l1", ["reduction"]);
   const x = checkInput(input, "l1");
   const y = sameShapeTarget(x, target, "l1");
   return reduce(abs(x.sub(y)), options.reduction, "l1");
@@ -69,6 +71,7 @@ export interface SmoothL1Options extends LossOptions {
  * @category Losses
  */
 export const smoothL1 = defineLoss("smoothL1", (input: Tensor, target: Tensor, options: SmoothL1Options = {}): Tensor => {
+  checkOptions(options, "smoothL1", ["reduction", "beta"]);
   const x = checkInput(input, "smoothL1");
   const y = sameShapeTarget(x, target, "smoothL1");
   const beta = checkNumber("smoothL1", "beta", options.beta ?? 1, 0);
@@ -101,6 +104,7 @@ export interface HuberOptions extends LossOptions {
  * @category Losses
  */
 export const huber = defineLoss("huber", (input: Tensor, target: Tensor, options: HuberOptions = {}): Tensor => {
+  checkOptions(options, "huber", ["reduction", "delta"]);
   const x = checkInput(input, "huber");
   const y = sameShapeTarget(x, target, "huber");
   const delta = checkNumber("huber", "delta", options.delta ?? 1, 0, Infinity, true);

@@ -300,7 +300,7 @@ export class Optimizer<H extends HyperParams = HyperParams> {
         buffers[name] = keep(noGrad(() => kernels().copy(t.dtype === p.dtype ? t : t.cast(p.dtype)).reshape(p.shape)));
       }
       if (typeof s.step !== "number" || !(s.step >= 0)) throw new ValueError(`${where}: parameter ${key}; expected a step count >= 0, got ${String(s.step)}`);
-      newState.set(p, { step: s.step, buffers, scalars: { ...s.scalars } });
+      newState.set(p, { step: s.step, buffers, scalars: { ...this.rule.scalars, ...s.scalars } });
     }
     for (const s of this.state.values()) for (const t of Object.values(s.buffers)) t.dispose();
     this.state.clear();

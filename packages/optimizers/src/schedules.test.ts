@@ -127,5 +127,6 @@ describe("schedules against hand-computed sequences", () => {
     expect(() => lambdaLr(opt, { lrLambda: 3 as never })).toThrow(ValueError);
     expect(() => oneCycleLr(adagrad([param()]), { maxLr: 1, totalSteps: 10 })).toThrow(/cycleMomentum needs an optimizer with momentum or betas/);
     expect(() => linearWarmup(opt, { warmupSteps: 2, startFactor: 2 })).toThrow(ValueError);
+    expect(() => cosineAnnealingLr(opt, { tMax: 10, eta_min: 0 } as never)).toThrow('cosineAnnealingLr: unknown option "eta_min"; known: tMax, etaMin');
   });
 });

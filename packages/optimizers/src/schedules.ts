@@ -10,8 +10,12 @@ import type { Optimizer } from "./optimizer.js";
 
 type AnyOptimizer = Optimizer;
 
-function options<T extends object>(value: T | undefined, where: string): T {
+/** Checks an options object; a misspelt key must not be ignored. */
+function options<T extends object>(value: T | undefined, where: string, known: readonly (keyof T & string)[]): T {
   if (value === null || typeof value !== "object") throw new ValueError(`${where}: expected an options object; got ${String(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!(known as readonly string[]).includes(key)) throw new ValueError(`${where}: unknown option "${key}"; known: ${known.join(", ")}`);
+  }
   return value;
 }
 
@@ -58,7 +62,7 @@ export interface StepLrOptions {
  * @category Schedules
  */
 export const stepLr = define("step", (optimizer: AnyOptimizer, opts: StepLrOptions): LrSchedule => {
-  const o = options(opts, "stepLr");
+  const o = options(opts, "stepLr", ["stepSize", "gamma"]);
   const stepSize = positiveInt("stepLr", "stepSize", o.stepSize);
   const gamma = number("stepLr", "gamma", o.gamma ?? 0.1, 0);
   return new LrSchedule(optimizer, "step", (t, base) => base * gamma ** Math.floor(t / stepSize));
@@ -88,7 +92,7 @@ export interface MultiStepLrOptions {
  * @category Schedules
  */
 export const multiStepLr = define("multiStep", (optimizer: AnyOptimizer, opts: MultiStepLrOptions): LrSchedule => {
-  const o = options(opts, "multiStepLr");
+  const o = options(opts, "multiStepLr", ["milestones", "gamma"]);
   const ms: readonly unknown[] = Array.isArray(o.milestones) ? o.milestones : [null];
   if (ms.some((m, i) => typeof m !== "number" || !Number.isInteger(m) || m < 0 || (i > 0 && m <= (ms[i - 1] as number)))) {
     throw new ValueError(`multiStepLr: invalid milestones; expected increasing integers >= 0, got ${JSON.stringify(o.milestones)}`);
@@ -120,7 +124,7 @@ export interface ExponentialLrOptions {
  * @category Schedules
  */
 export const exponentialLr = define("exponential", (optimizer: AnyOptimizer, opts: ExponentialLrOptions): LrSchedule => {
-  const gamma = number("exponentialLr", "gamma", options(opts, "exponentialLr").gamma, 0);
+  const gamma = number("exponentialLr", "gamma", options(opts, "exponentialLr", ["gamma"]).gamma, 0);
   return new LrSchedule(optimizer, "exponential", (t, base) => base * gamma ** t);
 });
 
@@ -149,7 +153,7 @@ export interface CosineAnnealingLrOptions {
  * @category Schedules
  */
 export const cosineAnnealingLr = define("cosineAnnealing", (optimizer: AnyOptimizer, opts: CosineAnnealingLrOptions): LrSchedule => {
-  const o = options(opts, "cosineAnnealingLr");
+  const o = options(opts, "cosineAnnealingLr", ["tMax", "etaMin"]);
   const tMax = positiveInt("cosineAnnealingLr", "tMax", o.tMax);
   const etaMin = number("cosineAnnealingLr", "etaMin", o.etaMin ?? 0, 0);
   return new LrSchedule(optimizer, "cosineAnnealing", (t, base) => etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * t) / tMax))) / 2);
@@ -184,7 +188,7 @@ export interface CosineAnnealingWarmRestartsOptions {
  */
 export const cosineAnnealingWarmRestarts = define("cosineAnnealingWarmRestarts", (optimizer: AnyOptimizer, opts: CosineAnnealingWarmRestartsOptions): LrSchedule => {
   const where = "cosineAnnealingWarmRestarts";
-  const o = options(opts, where);
+  const o = options(opts, where, ["t0", "tMult", "etaMin"]);
   const t0 = positiveInt(where, "t0", o.t0);
   const tMult = positiveInt(where, "tMult", o.tMult ?? 1);
   const etaMin = number(where, "etaMin", o.etaMin ?? 0, 0);
@@ -229,7 +233,7 @@ export interface LinearWarmupOptions {
  * @category Schedules
  */
 export const linearWarmup = define("linearWarmup", (optimizer: AnyOptimizer, opts: LinearWarmupOptions): LrSchedule => {
-  const o = options(opts, "linearWarmup");
+  const o = options(opts, "linearWarmup", ["warmupSteps", "startFactor", "endFactor"]);
   const steps = positiveInt("linearWarmup", "warmupSteps", o.warmupSteps);
   const start = number("linearWarmup", "startFactor", o.startFactor ?? 0, 0, 1);
   const end = number("linearWarmup", "endFactor", o.endFactor ?? 1, 0, 1);
@@ -263,7 +267,7 @@ export interface PolynomialLrOptions {
  * @category Schedules
  */
 export const polynomialLr = define("polynomial", (optimizer: AnyOptimizer, opts: PolynomialLrOptions): LrSchedule => {
-  const o = options(opts, "polynomialLr");
+  const o = options(opts, "polynomialLr", ["totalSteps", "power", "endLr"]);
   const total = positiveInt("polynomialLr", "totalSteps", o.totalSteps);
   const power = number("polynomialLr", "power", o.power ?? 1, 0);
   const endLr = number("polynomialLr", "endLr", o.endLr ?? 0, 0);
@@ -293,7 +297,7 @@ export interface LambdaLrOptions {
  * @category Schedules
  */
 export const lambdaLr = define("lambda", (optimizer: AnyOptimizer, opts: LambdaLrOptions): LrSchedule => {
-  const o = options(opts, "lambdaLr");
+  const o = options(opts, "lambdaLr", ["lrLambda"]);
   const groups = optimizer.paramGroups.length;
   const given = o.lrLambda;
   const fns: readonly unknown[] = typeof given === "function" ? Array.from({ length: groups }, () => given) : Array.isArray(given) ? given : [];
@@ -352,7 +356,7 @@ export interface OneCycleLrOptions {
  */
 export const oneCycleLr = define("oneCycle", (optimizer: AnyOptimizer, opts: OneCycleLrOptions): LrSchedule => {
   const where = "oneCycleLr";
-  const o = options(opts, where);
+  const o = options(opts, where, ["maxLr", "totalSteps", "pctStart", "annealStrategy", "cycleMomentum", "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase"]);
   const groups = optimizer.paramGroups;
   const total = positiveInt(where, "totalSteps", o.totalSteps);
   const pctStart = number(where, "pctStart", o.pctStart ?? 0.3, 0, 1);

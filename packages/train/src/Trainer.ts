@@ -21,6 +21,8 @@ import {
 import { History, ProgressBar } from "@backprop/callbacks";
 import type { Callback, CallbackContext, Logs, TrainableModel, TrainableOptimizer, TrainingParams } from "@backprop/callbacks";
 import { clipGradNorm } from "@backprop/optimizers";
+// Registers the stock losses, so that `loss: "crossEntropy"` resolves.
+import "@backprop/losses";
 import { toMetric } from "./metrics.js";
 import type { Metric } from "./metrics.js";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.js";
@@ -138,7 +140,7 @@ export class Trainer {
     readonly options: TrainerOptions,
   ) {
     if (options === undefined || options.loss === undefined) throw new ValueError("Trainer: options.loss is required (a function or a registered loss name)");
-    this.loss = typeof options.loss === "string" ? (resolve("loss", options.loss) as (p: Tensor, t: Tensor) => Tensor) : options.loss;
+    this.loss = typeof options.loss === "string" ? resolve("loss", options.loss) : options.loss;
     this.metrics = (options.metrics ?? []).map(toMetric);
     checkPositiveInt(options.gradientAccumulation ?? 1, "gradientAccumulation", "fit");
     if (options.clipGradNorm !== undefined && !(options.clipGradNorm > 0)) {
@@ -290,11 +292,10 @@ export class Trainer {
     }
     const history = new History();
     const progress = options.progress === false ? [] : [new ProgressBar()];
-    this.callbacks = [history, ...progress, ...(options.callbacks ?? [])];
+    // History last, so it records what every other callback added to the logs.
+    this.callbacks = [...progress, ...(options.callbacks ?? []), history];
     const shuffle = options.shuffle ?? true;
     this.shuffleGenerator = new Generator(options.seed ?? defaultGenerator().nextUint32());
-    let startEpoch = 0;
-    if (options.resumeFrom !== undefined) startEpoch = await this.restore(options.resumeFrom);
     const n = isTensorPair(train) ? train[0].shape[0] : 0;
     const params: TrainingParams = {
       epochs,
@@ -308,6 +309,8 @@ export class Trainer {
     this.stopReason = null;
     this.model.train(true);
     for (const c of this.callbacks) await c.onTrainBegin?.(ctx);
+    // Restoring after onTrainBegin, which resets callbacks, so their saved counters win.
+    const startEpoch = options.resumeFrom === undefined ? 0 : await this.restore(options.resumeFrom);
     for (let epoch = startEpoch; epoch < epochs && this.stopReason === null; epoch++) {
       this.epoch = epoch;
       this.epochLogs = {};
@@ -423,16 +426,20 @@ export class Trainer {
     let rowSize = 0;
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
-      noGrad(() =>
+      const created: Tensor | null = noGrad(() =>
         tidy(() => {
           const y = this.model.forward(sliceRows(xc, start, end)).contiguous();
+          let fresh: Tensor | null = null;
           if (out === null) {
             rowSize = y.size / (end - start);
-            out = empty([n, ...y.shape.slice(1)], { dtype: y.dtype });
+            fresh = empty([n, ...y.shape.slice(1)], { dtype: y.dtype });
           }
-          out.storage.data.set(y.storage.data.subarray(y.offset, y.offset + y.size), start * rowSize);
+          (out ?? fresh!).storage.data.set(y.storage.data.subarray(y.offset, y.offset + y.size), start * rowSize);
+          // Returned from the scope, so it survives it.
+          return fresh;
         }),
       );
+      if (created !== null) out = created;
     }
     if (wasTraining === true) this.model.train(true);
     if (out === null) throw new ValueError("predict: the input has no samples");

@@ -3,7 +3,7 @@
  * `in_proj_bias`, `out_proj.weight`, ...), so a PyTorch state dict loads one to one.
  * @module
  */
-import { DTypeError, ShapeError, ValueError, dropout, formatShape, softmax, where } from "@backprop/core";
+import { ShapeError, ValueError, dropout, formatShape, softmax, where as maskWhere } from "@backprop/core";
 import type { DType, Generator, Tensor } from "@backprop/core";
 import { Linear } from "../Linear.js";
 import { Module } from "../Module.js";
@@ -11,6 +11,7 @@ import type { JsonObject } from "../Module.js";
 import { assignInPlace } from "../Parameter.js";
 import type { Parameter } from "../Parameter.js";
 import { xavierUniform, zerosInit } from "../initializers.js";
+import { attentionMasks, badShape } from "./masks.js";
 import { dtypeConfig, floatDType, inRange, integer, optionsOf, param } from "../util.js";
 
 /**
@@ -60,10 +61,6 @@ export interface AttentionForwardOptions {
   averageWeights?: boolean;
 }
 
-/** Throws the standard shape error for a named input. */
-function badShape(where: string, what: string, expected: string, x: Tensor): never {
-  throw new ShapeError(`${where}: expected ${what} ${expected}, got ${formatShape(x.shape)}`);
-}
 
 /**
  * Multi-head scaled dot-product attention (Vaswani et al.), as PyTorch's
@@ -162,26 +159,26 @@ export class MultiheadAttention extends Module<[query: Tensor, key?: Tensor, val
   }
 
   override forward(query: Tensor, key: Tensor = query, value: Tensor = key, options: AttentionForwardOptions = {}): [Tensor, Tensor | null] {
-    const where = this.where();
+    const at = this.where();
     this.checkTensor(query, "query");
     this.checkTensor(key, "key");
     this.checkTensor(value, "value");
     const batched = query.rank === 3;
-    if ((query.rank !== 3 && query.rank !== 2) || query.shape[query.rank - 1] !== this.embedDim) badShape(where, "query", this.expected("query", this.embedDim), query);
-    if (key.rank !== query.rank || key.shape[key.rank - 1] !== this.kdim) badShape(where, "key", this.expected("key", this.kdim), key);
-    if (value.rank !== query.rank || value.shape[value.rank - 1] !== this.vdim) badShape(where, "value", this.expected("value", this.vdim), value);
+    if ((query.rank !== 3 && query.rank !== 2) || query.shape[query.rank - 1] !== this.embedDim) badShape(at, "query", this.expected("query", this.embedDim), query);
+    if (key.rank !== query.rank || key.shape[key.rank - 1] !== this.kdim) badShape(at, "key", this.expected("key", this.kdim), key);
+    if (value.rank !== query.rank || value.shape[value.rank - 1] !== this.vdim) badShape(at, "value", this.expected("value", this.vdim), value);
     const seq = (t: Tensor): number => (batched && this.batchFirst ? t.shape[1] : t.shape[0]);
     const batchOf = (t: Tensor): number => (batched ? t.shape[this.batchFirst ? 0 : 1] : 1);
     if (seq(key) !== seq(value) || batchOf(key) !== batchOf(value) || batchOf(key) !== batchOf(query)) {
       throw new ShapeError(
-        `${where}: query, key and value must share the batch size and key and value the length; got query ${formatShape(query.shape)}, key ${formatShape(key.shape)}, value ${formatShape(value.shape)}`,
+        `${at}: query, key and value must share the batch size and key and value the length; got query ${formatShape(query.shape)}, key ${formatShape(key.shape)}, value ${formatShape(value.shape)}`,
       );
     }
     const n = batchOf(query);
     const l = seq(query);
     const s = seq(key);
     const h = this.numHeads;
-    const masks = this.masks(options, batched, n, l, s);
+    const masks = attentionMasks(at, { attention: "attentionMask", keyPadding: "keyPaddingMask" }, options.attentionMask, options.keyPaddingMask, { batched, n, h, l, s });
     const needWeights = options.needWeights ?? true;
     const averageWeights = options.averageWeights ?? true;
     return this.guard(() => {
@@ -208,7 +205,7 @@ export class MultiheadAttention extends Module<[query: Tensor, key?: Tensor, val
       const heads = (t: Tensor, len: number): Tensor => t.reshape([n, len, h, this.headDim]).permute([0, 2, 1, 3]);
       // [N, H, L, d] x [N, H, d, S] -> [N, H, L, S]; scaling q first touches fewer numbers.
       let scores = heads(q, l).mul(1 / Math.sqrt(this.headDim)).matmul(heads(k, s).permute([0, 1, 3, 2]));
-      for (const m of masks) scores = m.dtype === "bool" ? where(m, -Infinity, scores) : scores.add(m);
+      for (const m of masks) scores = m.dtype === "bool" ? maskWhere(m, -Infinity, scores) : scores.add(m);
       let weights = softmax(scores, -1);
       if (this.dropout > 0 && this.training) weights = dropout(weights, { p: this.dropout, training: true, generator: this._generator });
       const context = weights.matmul(heads(v, s)).permute([0, 2, 1, 3]).reshape([n, l, this.embedDim]);
@@ -218,35 +215,6 @@ export class MultiheadAttention extends Module<[query: Tensor, key?: Tensor, val
       const w = averageWeights ? weights.mean({ axis: 1 }) : weights;
       return [output, batched ? w : w.squeeze(0)];
     });
-  }
-
-  /** The masks as [N or 1, H or 1, L or 1, S] tensors that broadcast against the scores. */
-  private masks(options: AttentionForwardOptions, batched: boolean, n: number, l: number, s: number): Tensor[] {
-    const where = this.where();
-    const out: Tensor[] = [];
-    const checkDType = (m: Tensor, name: string): void => {
-      if (m.dtype !== "bool" && m.dtype !== "float32" && m.dtype !== "float64") {
-        throw new DTypeError(`${where}: ${name} must be bool (true = not allowed) or float (added to the scores); got ${m.dtype}`);
-      }
-    };
-    const am = options.attentionMask ?? null;
-    if (am !== null) {
-      this.checkTensor(am, "attentionMask");
-      checkDType(am, "attentionMask");
-      const perHead = batched ? n * this.numHeads : this.numHeads;
-      const fits = (am.rank === 2 && am.shape[0] === l && am.shape[1] === s) || (am.rank === 3 && am.shape[0] === perHead && am.shape[1] === l && am.shape[2] === s);
-      if (!fits) badShape(where, "attentionMask", `[L, S] = ${formatShape([l, s])} or [${batched ? "N * numHeads" : "numHeads"}, L, S] = ${formatShape([perHead, l, s])}`, am);
-      out.push(am.rank === 2 ? am.reshape([1, 1, l, s]) : am.reshape([n, this.numHeads, l, s]));
-    }
-    const kpm = options.keyPaddingMask ?? null;
-    if (kpm !== null) {
-      this.checkTensor(kpm, "keyPaddingMask");
-      checkDType(kpm, "keyPaddingMask");
-      const shape = batched ? [n, s] : [s];
-      if (kpm.rank !== shape.length || kpm.shape.some((d, i) => d !== shape[i])) badShape(where, "keyPaddingMask", `${batched ? "[N, S]" : "[S]"} = ${formatShape(shape)}`, kpm);
-      out.push(kpm.reshape([n, 1, 1, s]));
-    }
-    return out;
   }
 
   override config(): JsonObject {

@@ -4,7 +4,7 @@
  * state dict loads one to one.
  * @module
  */
-import { ValueError, full } from "@backprop/core";
+import { ValueError, tensor } from "@backprop/core";
 import type { DType, Generator, Tensor } from "@backprop/core";
 import { Dropout } from "../Dropout.js";
 import { Linear } from "../Linear.js";
@@ -13,6 +13,7 @@ import type { JsonObject } from "../Module.js";
 import { LayerNorm } from "../normalization.js";
 import { dtypeConfig, floatDType, inRange, integer, optionsOf } from "../util.js";
 import { MultiheadAttention } from "./attention.js";
+import { attentionMasks } from "./masks.js";
 
 /**
  * Options of {@link TransformerEncoderLayer}.
@@ -75,7 +76,7 @@ export interface TransformerForwardOptions {
  * ```
  * @category Layers
  */
-export class TransformerEncoderLayer extends Module<[src: Tensor, options?: TransformerForwardOptions], Tensor> {
+export class TransformerEncoderLayer extends Module<[src: Tensor, options?: TransformerForwardOptions]> {
   static override typeName = "TransformerEncoderLayer";
   readonly dModel: number;
   readonly nhead: number;
@@ -128,6 +129,10 @@ export class TransformerEncoderLayer extends Module<[src: Tensor, options?: Tran
     if ((src.rank !== 3 && src.rank !== 2) || src.shape[src.rank - 1] !== this.dModel) {
       this.badInput(`${this.batchFirst ? `[N, L, ${this.dModel}]` : `[L, N, ${this.dModel}]`} (or unbatched [L, ${this.dModel}])`, src);
     }
+    const batched = src.rank === 3;
+    const n = batched ? src.shape[this.batchFirst ? 0 : 1] : 1;
+    const l = batched && this.batchFirst ? src.shape[1] : src.shape[0];
+    attentionMasks(this.where(), { attention: "srcMask", keyPadding: "srcKeyPaddingMask" }, options.srcMask, options.srcKeyPaddingMask, { batched, n, h: this.nhead, l, s: l });
     const attend = (x: Tensor): Tensor => {
       const [y] = this.self_attn.forward(x, x, x, { attentionMask: options.srcMask, keyPaddingMask: options.srcKeyPaddingMask, needWeights: false });
       return this.dropout1.forward(y);
@@ -195,7 +200,7 @@ export interface TransformerEncoderOptions {
  * ```
  * @category Layers
  */
-export class TransformerEncoder extends Module<[src: Tensor, options?: TransformerForwardOptions], Tensor> {
+export class TransformerEncoder extends Module<[src: Tensor, options?: TransformerForwardOptions]> {
   static override typeName = "TransformerEncoder";
   layers: TransformerEncoderLayer[];
   norm: LayerNorm | null;
@@ -251,8 +256,7 @@ export interface SquareSubsequentMaskOptions {
  */
 export function generateSquareSubsequentMask(size: number, options: SquareSubsequentMaskOptions = {}): Tensor {
   integer(size, "size", "generateSquareSubsequentMask");
-  const mask = full([size, size], 0, { dtype: floatDType(options.dtype, "generateSquareSubsequentMask") });
-  const data = mask.data();
+  const data = new Float64Array(size * size);
   for (let i = 0; i < size; i++) for (let j = i + 1; j < size; j++) data[i * size + j] = -Infinity;
-  return mask;
+  return tensor(data, { shape: [size, size], dtype: floatDType(options.dtype, "generateSquareSubsequentMask") });
 }

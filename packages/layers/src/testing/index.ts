@@ -62,8 +62,9 @@ export function checkParameterGradients(m: AnyModule, x: Tensor, options: { eps?
     }
     return y.mul(r).sum();
   };
+  if (!m.parameters().some((p) => p.requiresGrad)) return;
   m.zeroGrad();
-  tidy(() => loss().backward());
+  tidy(() => { loss().backward(); });
   for (const [name, p] of m.namedParameters()) {
     if (!p.requiresGrad) continue;
     const analytic = p.grad === null ? new Float64Array(p.size) : p.grad.data();
