@@ -61,7 +61,15 @@ const Micro<float>* best32() {
 
 const Micro<float>* g_micro32 = best32();
 
-constexpr int64_t KC = 256;
+#ifndef BP_GEMM_KC
+#define BP_GEMM_KC 256
+#endif
+#ifndef BP_GEMM_MC_PANELS
+#define BP_GEMM_MC_PANELS 16
+#endif
+// K slice: a KC x NR panel of B (32 KiB for 12x32 float) stays in L1 across the rows of A.
+constexpr int64_t KC = BP_GEMM_KC;
+// N block: the packed KC x NC slice of B stays in L2/L3.
 constexpr int64_t NC = 2048;
 constexpr int kMaxThreads = 256;
 
@@ -72,7 +80,6 @@ struct Buffers {
   void* a[kMaxThreads] = {};
   size_t aBytes[kMaxThreads] = {};
 };
-Buffers g_buf;
 
 void* grow(void*& p, size_t& have, size_t need) {
   if (have < need) {
@@ -214,15 +221,13 @@ void gemm_driver(const Micro<T>* uk, int64_t m, int64_t n, int64_t k, const T* a
   const int MR = uk->mr, NR = uk->nr;
   const int64_t kc = k < KC ? k : KC;
   const int64_t ncMax = n < NC ? n : NC;
-  const int64_t mc = MR * (MR >= 12 ? 16 : 24);
-  // Inside a parallel region (e.g. one image per thread) each thread packs into its own buffers.
+  const int64_t mc = MR * (MR >= 12 ? BP_GEMM_MC_PANELS : BP_GEMM_MC_PANELS * 3 / 2);
+  // Inside a parallel region (e.g. one image per thread) each thread packs into its own buffers;
+  // every calling thread owns the buffers its helpers use.
   if (inside_parallel()) nt = 1;
   static thread_local Buffers* local = nullptr;
-  Buffers* buf = &g_buf;
-  if (inside_parallel()) {
-    if (local == nullptr) local = new Buffers();
-    buf = local;
-  }
+  if (local == nullptr) local = new Buffers();
+  Buffers* buf = local;
   grow(buf->b, buf->bBytes, sizeof(T) * kc * ((ncMax + NR - 1) / NR) * NR);
   T* pa[kMaxThreads];
   for (int t = 0; t < nt; t++) pa[t] = static_cast<T*>(grow(buf->a[t], buf->aBytes[t], sizeof(T) * kc * (mc + MR)));

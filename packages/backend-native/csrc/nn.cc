@@ -223,8 +223,10 @@ void conv_bwd_weight(const View& xv, const View& gyv, const View& ov, const Conv
   if (perThread) {
     auto task = [&](int t, int cnt) { run(t, cnt, 1); };
     parallel(nt, task);
+    // Threads that did not run (the pool was busy, so thread 0 took every image) left nullptr.
     for (int t = 1; t < nt; t++)
-      for (int64_t i = 0; i < wsize; i++) o[i] += partial[t][i];
+      if (partial[t] != nullptr)
+        for (int64_t i = 0; i < wsize; i++) o[i] += partial[t][i];
   } else {
     run(0, 1, nt);
   }

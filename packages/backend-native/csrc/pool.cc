@@ -116,6 +116,13 @@ void parallel_run(int nthreads, TaskFn fn, void* ctx) {
     fn(ctx, 0, 1);
     return;
   }
+  // One parallel region at a time: a second JS thread (worker_threads) runs its kernel inline.
+  static std::mutex runMu;
+  std::unique_lock<std::mutex> running(runMu, std::try_to_lock);
+  if (!running.owns_lock()) {
+    fn(ctx, 0, 1);
+    return;
+  }
   Pool& p = pool();
   p.ensure(nthreads);
   t_inside = true;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import "./index.js";
 import { ArrayStorage, Generator, Tensor, createJsBackend, getBackend } from "@backprop/core";
 import type { Backend, DType } from "@backprop/core";
@@ -32,6 +34,15 @@ describe("native backend: registration and threads", () => {
   it("registers as 'native' and creates a backend", () => {
     expect(native().name).toBe("native");
     expect(createNativeBackend().name).toBe("native");
+  });
+
+  it("BACKPROP_THREADS sets the initial thread count", () => {
+    const addonPath = fileURLToPath(new URL("../addon.cjs", import.meta.url));
+    const script = `process.stdout.write(String(require(${JSON.stringify(addonPath)}).loadAddon().numThreads()))`;
+    const run = (threads: string): string =>
+      execFileSync(process.execPath, ["-e", script], { env: { ...process.env, BACKPROP_THREADS: threads }, encoding: "utf8" });
+    expect(run("1")).toBe("1");
+    expect(run("3")).toBe("3");
   });
 
   it("setNumThreads changes numThreads and rejects non-positive counts", () => {

@@ -351,8 +351,9 @@ export function softmaxRowsF32(x: usize, o: usize, rows: i32, n: i32, log: i32):
       if (log == 0) store<f32>(or + ((<usize>i) << 2), e);
     }
     if (log != 0) {
-      const lse = <f32>(Math.log(total) + <f64>shift);
-      for (let i = 0; i < n; i++) store<f32>(or + ((<usize>i) << 2), load<f32>(xr + ((<usize>i) << 2)) - lse);
+      // In float64: x - lse in float32 would lose the digits of a small result next to large x.
+      const lse = Math.log(total) + <f64>shift;
+      for (let i = 0; i < n; i++) store<f32>(or + ((<usize>i) << 2), <f32>(<f64>load<f32>(xr + ((<usize>i) << 2)) - lse));
     } else {
       const inv = <f32>(1 / total);
       for (let i = 0; i < n; i++) store<f32>(or + ((<usize>i) << 2), load<f32>(or + ((<usize>i) << 2)) * inv);

@@ -34,6 +34,8 @@ const ALIGN = 64;
 const MAX_PAGES = 65536;
 
 let compiled: WebAssembly.Module | null = null;
+/** An instance made ahead by compileKernels, taken by the first heap. */
+let prepared: { memory: WebAssembly.Memory; instance: WebAssembly.Instance } | null = null;
 
 function wasmBytes(): Uint8Array<ArrayBuffer> {
   const text = atob(kernelsWasmBase64);
@@ -42,17 +44,36 @@ function wasmBytes(): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/**
- * Compiles the kernels off the main thread where the platform allows; browsers refuse
- * synchronous compilation of large modules on the main thread, so a page awaits this first.
- */
-export async function compileKernels(): Promise<void> {
-  compiled ??= await WebAssembly.compile(wasmBytes());
+function newMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 4 });
 }
 
-function kernelModule(): WebAssembly.Module {
+/**
+ * Compiles and instantiates the kernels asynchronously. Browsers may refuse synchronous
+ * compilation and instantiation of a large module on the main thread, so a page awaits this
+ * (as `wasmReady`) before creating the backend; Node does not need to.
+ */
+export async function compileKernels(): Promise<void> {
+  try {
+    compiled ??= await WebAssembly.compile(wasmBytes());
+    if (prepared === null) {
+      const memory = newMemory();
+      prepared = { memory, instance: await WebAssembly.instantiate(compiled, { env: { memory } }) };
+    }
+  } catch {
+    // Reported when the backend is created (core then falls back to the next backend).
+  }
+}
+
+function instantiate(): { memory: WebAssembly.Memory; instance: WebAssembly.Instance } {
+  if (prepared !== null) {
+    const p = prepared;
+    prepared = null;
+    return p;
+  }
   compiled ??= new WebAssembly.Module(wasmBytes());
-  return compiled;
+  const memory = newMemory();
+  return { memory, instance: new WebAssembly.Instance(compiled, { env: { memory } }) };
 }
 
 /** One wasm memory, its kernels, and the allocator of its blocks. */
@@ -67,8 +88,8 @@ export class WasmHeap {
   readonly stats = { reused: 0, fresh: 0, merges: 0 };
 
   constructor() {
-    this.memory = new WebAssembly.Memory({ initial: 4 });
-    const instance = new WebAssembly.Instance(kernelModule(), { env: { memory: this.memory } });
+    const { memory, instance } = instantiate();
+    this.memory = memory;
     this.kernels = instance.exports as unknown as KernelExports;
     this.top = roundUp(this.kernels.heapBase(), ALIGN);
     this.i32View = new Int32Array(this.memory.buffer);

@@ -87,6 +87,9 @@ describe("safetensors", () => {
     );
     expect(() => decodeSafetensors(file(`{${f32("a", [1], 0, 4)}}`, data.slice(0, 8)))).toThrow(/do not cover the data; header says 4 bytes of data, file has 8/);
     expect(() => decodeSafetensors(file(`{${f32("a", [4], 8, 24)}}`, data))).toThrow(/truncated; header says 24 bytes of data, file has 16/);
+    // Header order need not follow data order.
+    const swapped = decodeSafetensors(file(`{${f32("b", [1], 4, 8)},${f32("a", [1], 0, 4)}}`, [0, 0, 0x80, 0x3f, 0, 0, 0, 0x40])).tensors;
+    expect([swapped.a.item(), swapped.b.item()]).toEqual([1, 2]);
   });
 
   it("rejects dtype, shape and size mismatches and bad JSON", () => {

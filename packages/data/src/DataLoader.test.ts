@@ -211,6 +211,22 @@ describe("DataLoader state", () => {
     expect(labelsOf(resumed)).toEqual(labelsOf(next));
   });
 
+  it("resumes a stream after the batches already handed out", () => {
+    const stream = new IterableDataset(function* () {
+      for (let i = 0; i < 7; i++) yield i;
+    });
+    const first = new DataLoader({ dataset: stream, batchSize: 2 });
+    let taken = 0;
+    for (const batch of first) {
+      expect(batch.dtype).toBe("int32");
+      if (++taken === 2) break;
+    }
+    const resumed = new DataLoader({ dataset: stream, batchSize: 2 });
+    resumed.loadStateDict(first.stateDict());
+    expect([...resumed].map((t) => Array.from(t.data()))).toEqual([[4, 5], [6]]);
+    expect([...resumed].length).toBe(4);
+  });
+
   it("saves between epochs and counts epochs", () => {
     const a = new DataLoader({ dataset: tenRows(), batchSize: 5, shuffle: true, seed: 1 });
     expect(a.epoch).toBe(0);

@@ -237,56 +237,60 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   }
 
   private *streamBatches(source: Iterable<T>): IterableIterator<B> {
+    const chunker = this.chunker();
+    for (const s of source) {
+      const batch = chunker.push(s);
+      if (batch !== null) yield batch;
+    }
+    const last = chunker.finish();
+    if (last !== null) yield last;
+  }
+
+  /**
+   * Groups a stream's samples into batches: `push` returns a batch once batchSize samples are
+   * in, `finish` the partial last one. Batches before a restored position are skipped.
+   */
+  private chunker(): { push(sample: T): B | null; finish(): B | null } {
     let pending: T[] = [];
     let seen = 0;
     let skip = this.batchIndex;
-    for (const s of source) {
-      pending.push(this.transform !== null ? this.transform(s, seen) : s);
-      seen++;
-      if (pending.length === this.batchSize) {
+    const emit = (samples: T[]): B | null => {
+      if (skip > 0) {
+        skip--;
+        return null;
+      }
+      this.batchIndex++;
+      return this.collateSamples(samples);
+    };
+    return {
+      push: (sample) => {
+        pending.push(this.transform !== null ? this.transform(sample, seen) : sample);
+        seen++;
+        if (pending.length < this.batchSize) return null;
         const samples = pending;
         pending = [];
-        if (skip > 0) skip--;
-        else {
-          this.batchIndex++;
-          yield this.collateSamples(samples);
-        }
-      }
-    }
-    if (seen === 0) throw new ValueError("DataLoader: the stream is empty; expected at least one sample, got 0");
-    if (pending.length > 0 && !this.dropLast && skip === 0) {
-      this.batchIndex++;
-      yield this.collateSamples(pending);
-    }
-    this.endEpoch();
+        return emit(samples);
+      },
+      finish: () => {
+        if (seen === 0) throw new ValueError("DataLoader: the stream is empty; expected at least one sample, got 0");
+        const batch = pending.length > 0 && !this.dropLast ? emit(pending) : null;
+        this.endEpoch();
+        return batch;
+      },
+    };
   }
 
   /** Batches in order, awaiting datasets whose get returns promises, with `prefetch` batches read ahead. */
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     const order = this.beginEpoch();
     if (order === null) {
-      let pending: T[] = [];
-      let seen = 0;
-      let skip = this.batchIndex;
+      const chunker = this.chunker();
       for await (const s of (this.dataset as IterableDataset<T>).stream()) {
-        pending.push(this.transform !== null ? this.transform(s, seen) : s);
-        seen++;
-        if (pending.length === this.batchSize) {
-          const samples = pending;
-          pending = [];
-          if (skip > 0) skip--;
-          else {
-            this.batchIndex++;
-            yield this.collateSamples(samples);
-          }
-        }
+        const batch = chunker.push(s);
+        if (batch !== null) yield batch;
       }
-      if (seen === 0) throw new ValueError("DataLoader: the stream is empty; expected at least one sample, got 0");
-      if (pending.length > 0 && !this.dropLast && skip === 0) {
-        this.batchIndex++;
-        yield this.collateSamples(pending);
-      }
-      this.endEpoch();
+      const last = chunker.finish();
+      if (last !== null) yield last;
       return;
     }
     const fast = this.fastPath();

@@ -11,7 +11,7 @@ describe("xor", () => {
     expect(x.toArray()).toEqual([[0, 0], [0, 1], [1, 0], [1, 1]]);
     expect(y.toArray()).toEqual([0, 1, 1, 0]);
     expect(y.dtype).toBe("int32");
-    const [xs, ys] = xor({ n: 8, noise: 0.1, seed: 1 });
+    const [xs, ys] = xor({ samples: 8, noise: 0.1, seed: 1 });
     expect(xs.shape).toEqual([8, 2]);
     expect(Array.from(ys.data())).toEqual([0, 1, 1, 0, 0, 1, 1, 0]);
     rowsOf(xs).forEach((p, i) => {
@@ -23,7 +23,7 @@ describe("xor", () => {
 
 describe("moons and circles", () => {
   it("puts noiseless points exactly on their curves, half per class", () => {
-    const [x, y] = moons({ n: 101, seed: 3 });
+    const [x, y] = moons({ samples: 101, seed: 3 });
     expect(x.shape).toEqual([101, 2]);
     const labels = Array.from(y.data());
     expect(labels.filter((l) => l === 0).length).toBe(50);
@@ -32,25 +32,25 @@ describe("moons and circles", () => {
       if (labels[i] === 0) expect(Math.hypot(a, b)).toBeCloseTo(1, 5);
       else expect(Math.hypot(a - 1, b - 0.5)).toBeCloseTo(1, 5);
     });
-    const [cx, cy] = circles({ n: 40, factor: 0.5, seed: 3 });
+    const [cx, cy] = circles({ samples: 40, factor: 0.5, seed: 3 });
     const cl = Array.from(cy.data());
     rowsOf(cx).forEach(([a, b], i) => { expect(Math.hypot(a, b)).toBeCloseTo(cl[i] === 0 ? 1 : 0.5, 5); });
     expect(cl.filter((l) => l === 1).length).toBe(20);
   });
 
   it("is reproducible for a seed and differs between seeds", () => {
-    const a = moons({ n: 50, noise: 0.1, seed: 5 });
-    const b = moons({ n: 50, noise: 0.1, generator: new Generator(5) });
-    const c = moons({ n: 50, noise: 0.1, seed: 6 });
+    const a = moons({ samples: 50, noise: 0.1, seed: 5 });
+    const b = moons({ samples: 50, noise: 0.1, generator: new Generator(5) });
+    const c = moons({ samples: 50, noise: 0.1, seed: 6 });
     expect(a[0].toArray()).toEqual(b[0].toArray());
     expect(a[1].toArray()).toEqual(b[1].toArray());
     expect(a[0].toArray()).not.toEqual(c[0].toArray());
-    expect(circles({ n: 30, noise: 0.05, seed: 2 })[0].toArray()).toEqual(circles({ n: 30, noise: 0.05, seed: 2 })[0].toArray());
+    expect(circles({ samples: 30, noise: 0.05, seed: 2 })[0].toArray()).toEqual(circles({ samples: 30, noise: 0.05, seed: 2 })[0].toArray());
   });
 
   it("rejects bad options", () => {
-    expect(() => moons({ n: 0 })).toThrow(ValueError);
-    expect(() => moons({ n: 2.5 })).toThrow(/n must be an integer >= 2; got 2.5/);
+    expect(() => moons({ samples: 0 })).toThrow(ValueError);
+    expect(() => moons({ samples: 2.5 })).toThrow(/moons: samples must be an integer >= 2; got 2.5/);
     expect(() => circles({ factor: 1 })).toThrow(/factor must be in \(0, 1\)/);
     expect(() => xor({ noise: -1 })).toThrow(/noise must be a non-negative number/);
   });
@@ -58,7 +58,7 @@ describe("moons and circles", () => {
 
 describe("spirals", () => {
   it("shares samples among the arms, with radius growing along each arm", () => {
-    const [x, y] = spirals({ n: 301, classes: 3, noise: 0, seed: 0 });
+    const [x, y] = spirals({ samples: 301, classes: 3, noise: 0, seed: 0 });
     expect(x.shape).toEqual([301, 2]);
     const labels = Array.from(y.data());
     expect([0, 1, 2].map((k) => labels.filter((l) => l === k).length)).toEqual([101, 100, 100]);
@@ -78,7 +78,7 @@ describe("spirals", () => {
 
 describe("linearRegression", () => {
   it("follows y = x . w + b exactly without noise", () => {
-    const [x, y] = linearRegression({ n: 50, weights: [2, -3.4], bias: 4.2, noise: 0, seed: 1 });
+    const [x, y] = linearRegression({ samples: 50, weights: [2, -3.4], bias: 4.2, noise: 0, seed: 1 });
     expect(x.shape).toEqual([50, 2]);
     expect(y.shape).toEqual([50, 1]);
     const ys = y.toArray() as number[][];
@@ -86,7 +86,7 @@ describe("linearRegression", () => {
   });
 
   it("adds noise of the requested size, reproducibly", () => {
-    const [x, y] = linearRegression({ n: 2000, weights: [1], bias: 0, noise: 0.5, seed: 2 });
+    const [x, y] = linearRegression({ samples: 2000, weights: [1], bias: 0, noise: 0.5, seed: 2 });
     const xs = x.data();
     const ys = y.data();
     let sq = 0;

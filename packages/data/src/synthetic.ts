@@ -12,7 +12,7 @@ import type { Tensor } from "@backprop/core";
  */
 export interface SyntheticOptions {
   /** Number of samples. */
-  n?: number;
+  samples?: number;
   /** Standard deviation of Gaussian noise added to every coordinate. */
   noise?: number;
   /** Seed of the generator (default 0). */
@@ -22,9 +22,9 @@ export interface SyntheticOptions {
 }
 
 function setup(options: SyntheticOptions, where: string, defaultN: number, defaultNoise: number, minN = 1): { n: number; noise: number; g: Generator } {
-  const n = options.n ?? defaultN;
+  const n = options.samples ?? defaultN;
   const noise = options.noise ?? defaultNoise;
-  if (!Number.isInteger(n) || n < minN) throw new ValueError(`${where}: n must be an integer >= ${minN}; got ${n}`);
+  if (!Number.isInteger(n) || n < minN) throw new ValueError(`${where}: samples must be an integer >= ${minN}; got ${n}`);
   if (!Number.isFinite(noise) || noise < 0) throw new ValueError(`${where}: noise must be a non-negative number; got ${noise}`);
   return { n, noise, g: options.generator ?? new Generator(options.seed ?? 0) };
 }
@@ -55,9 +55,9 @@ function points(n: number, g: Generator, noise: number, shuffle: boolean, at: (i
 /**
  * The XOR problem: sample i sits on corner i mod 4 of the unit square, in the order
  * (0,0), (0,1), (1,0), (1,1), with label `x0 XOR x1`; noise jitters the corners. With the default
- * n = 4 it is exactly the truth table.
- * Shape: x float32 `[n, 2]`, y int32 `[n]`.
- * @throws {ValueError} for a bad n or noise.
+ * 4 samples it is exactly the truth table.
+ * Shape: x float32 `[samples, 2]`, y int32 `[samples]`.
+ * @throws {ValueError} for a bad sample count or noise.
  * @example
  * ```ts
  * import { xor } from "@backprop/data";
@@ -78,13 +78,13 @@ export function xor(options: SyntheticOptions = {}): [x: Tensor, y: Tensor] {
 /**
  * Two interleaving half circles (scikit-learn's `make_moons`): class 0 is
  * `(cos t, sin t)`, class 1 is `(1 - cos t, 0.5 - sin t)`, t evenly spaced in [0, pi];
- * floor(n / 2) samples in class 0, samples shuffled.
- * Shape: x float32 `[n, 2]`, y int32 `[n]`.
- * @throws {ValueError} for a bad n or noise.
+ * floor(samples / 2) of them in class 0, samples shuffled.
+ * Shape: x float32 `[samples, 2]`, y int32 `[samples]`.
+ * @throws {ValueError} for a bad sample count or noise.
  * @example
  * ```ts
  * import { moons } from "@backprop/data";
- * const [x, y] = moons({ n: 200, noise: 0.1, seed: 1 });
+ * const [x, y] = moons({ samples: 200, noise: 0.1, seed: 1 });
  * x.shape; // [200, 2]
  * ```
  * @category Datasets
@@ -115,14 +115,14 @@ export interface CirclesOptions extends SyntheticOptions {
 
 /**
  * A small circle inside a large one (scikit-learn's `make_circles`): class 0 on the unit
- * circle, class 1 on a circle of radius `factor`; floor(n / 2) samples in class 0, angles
+ * circle, class 1 on a circle of radius `factor`; floor(samples / 2) of them in class 0, angles
  * evenly spaced, samples shuffled.
- * Shape: x float32 `[n, 2]`, y int32 `[n]`.
- * @throws {ValueError} for a bad n, noise or factor.
+ * Shape: x float32 `[samples, 2]`, y int32 `[samples]`.
+ * @throws {ValueError} for a bad sample count, noise or factor.
  * @example
  * ```ts
  * import { circles } from "@backprop/data";
- * const [x, y] = circles({ n: 100, factor: 0.5, noise: 0.05, seed: 2 });
+ * const [x, y] = circles({ samples: 100, factor: 0.5, noise: 0.05, seed: 2 });
  * ```
  * @category Datasets
  */
@@ -153,12 +153,12 @@ export interface SpiralsOptions extends SyntheticOptions {
  * Interleaved spiral arms (the CS231n spiral): arm k has radius r from 0 to 1 and angle
  * `4k + 4r` radians plus Gaussian noise on the angle, point `(r sin t, r cos t)`; samples are
  * shared out as evenly as possible among the arms, then shuffled.
- * Shape: x float32 `[n, 2]`, y int32 `[n]`.
- * @throws {ValueError} for a bad n, noise or number of classes.
+ * Shape: x float32 `[samples, 2]`, y int32 `[samples]`.
+ * @throws {ValueError} for a bad sample count, noise or number of classes.
  * @example
  * ```ts
  * import { spirals } from "@backprop/data";
- * const [x, y] = spirals({ n: 300, classes: 3, seed: 0 }); // y in {0, 1, 2}
+ * const [x, y] = spirals({ samples: 300, classes: 3, seed: 0 }); // y in {0, 1, 2}
  * ```
  * @category Datasets
  */
@@ -197,12 +197,12 @@ export interface LinearRegressionOptions extends SyntheticOptions {
 
 /**
  * Data for linear regression: `y = x . w + b + noise * e`, with x and e standard normal.
- * Shape: x float32 `[n, weights.length]`, y float32 `[n, 1]`.
- * @throws {ValueError} for a bad n, noise or weights.
+ * Shape: x float32 `[samples, weights.length]`, y float32 `[samples, 1]`.
+ * @throws {ValueError} for a bad sample count, noise or weights.
  * @example
  * ```ts
  * import { linearRegression } from "@backprop/data";
- * const [x, y] = linearRegression({ n: 1000, weights: [2, -3.4], bias: 4.2, noise: 0.01, seed: 0 });
+ * const [x, y] = linearRegression({ samples: 1000, weights: [2, -3.4], bias: 4.2, noise: 0.01, seed: 0 });
  * y.shape; // [1000, 1]
  * ```
  * @category Datasets

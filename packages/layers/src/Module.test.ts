@@ -120,7 +120,16 @@ describe("modes, apply, zeroGrad, printing", () => {
     expect(seen).toEqual(["Linear", "ReLU", "Linear", "Mlp"]);
   });
 
-  it("zeroGrad clears every gradient", () => {
+  it("requiresGrad_ freezes and unfreezes every parameter", () => {
+    const m = new Mlp();
+    m.fc1.requiresGrad_(false);
+    expect(m.parameters().map((p) => p.requiresGrad)).toEqual([false, false, true, true]);
+    expect(m.countParameters(true)).toBe(8);
+    m.requiresGrad_();
+    expect(m.countParameters(true)).toBe(m.countParameters());
+  });
+
+    it("zeroGrad clears every gradient", () => {
     const m = new Mlp();
     m.forward(randn([2, 4])).sum().backward();
     expect(m.parameters().every((p) => p.grad !== null)).toBe(true);

@@ -296,6 +296,12 @@ export class Module<Args extends unknown[] = [x: Tensor], Out = Tensor> {
     return this.train(false);
   }
 
+  /** Freezes (false) or unfreezes (true) every parameter here and below. Returns this. */
+  requiresGrad_(value = true): this {
+    for (const p of this.parameters()) p.requiresGrad = value;
+    return this;
+  }
+
   /** Clears every parameter's gradient. */
   zeroGrad(): void {
     for (const p of this.parameters()) p.zeroGrad();

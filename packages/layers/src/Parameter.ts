@@ -2,7 +2,7 @@
  * Parameter and BufferTensor: the tensors a Module owns and finds on its fields.
  * @module
  */
-import { DTypeError, ShapeError, Tensor, formatShape, noGrad } from "@backprop/core";
+import { DTypeError, ShapeError, Tensor, formatShape, kernels, noGrad } from "@backprop/core";
 
 /** A contiguous copy in fresh storage, so the owner may write into it in place. */
 function ownCopy(data: Tensor, where: string): Tensor {
@@ -76,5 +76,7 @@ export function assignInPlace(target: Parameter | BufferTensor, value: Tensor): 
   if (target.shape.length !== value.shape.length || target.shape.some((d, i) => d !== value.shape[i])) {
     throw new ShapeError(`assignInPlace: shapes differ; expected ${formatShape(target.shape)}, got ${formatShape(value.shape)}`);
   }
-  target.storage.data.set(value.data());
+  // Same dtype: the backend copies straight into the storage (no temporary array per call).
+  if (value.dtype === target.dtype) kernels().copy(value, target);
+  else target.storage.data.set(value.data());
 }

@@ -100,10 +100,13 @@ export class Sequential extends Container {
     super(layers, "Sequential");
   }
 
-  /** Builds a Sequential from `{ layers: [spec, ...] }` or `{ layers: { name: spec } }`. */
-  static fromConfig(config: JsonObject): Sequential {
+  /**
+   * Builds a Sequential from `{ layers: [spec, ...] }` or `{ layers: { name: spec } }`; a
+   * registered subclass gets an instance of itself.
+   */
+  static fromConfig(this: new (layers: AnyModule[] | Record<string, AnyModule>) => Sequential, config: JsonObject): Sequential {
     const entries = specs(config, "Sequential");
-    return Array.isArray(config.layers) ? new Sequential(entries.map(([, m]) => m)) : new Sequential(Object.fromEntries(entries));
+    return Array.isArray(config.layers) ? new this(entries.map(([, m]) => m)) : new this(Object.fromEntries(entries));
   }
 
   /** The child at a position (negative counts from the end). */
@@ -144,8 +147,8 @@ export class ModuleList extends Container {
   }
 
   /** Builds a ModuleList from `{ layers: [spec, ...] }`. */
-  static fromConfig(config: JsonObject): ModuleList {
-    return new ModuleList(specs(config, "ModuleList").map(([, m]) => m));
+  static fromConfig(this: new (modules: AnyModule[]) => ModuleList, config: JsonObject): ModuleList {
+    return new this(specs(config, "ModuleList").map(([, m]) => m));
   }
 
   /** The module at a position (negative counts from the end). */
@@ -179,8 +182,8 @@ export class ModuleDict extends Container {
   }
 
   /** Builds a ModuleDict from `{ layers: { name: spec } }`. */
-  static fromConfig(config: JsonObject): ModuleDict {
-    return new ModuleDict(Object.fromEntries(specs(config, "ModuleDict")));
+  static fromConfig(this: new (modules: Record<string, AnyModule>) => ModuleDict, config: JsonObject): ModuleDict {
+    return new this(Object.fromEntries(specs(config, "ModuleDict")));
   }
 
   /** The module under a name, or undefined. */

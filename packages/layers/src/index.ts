@@ -5,7 +5,6 @@
  * @packageDocumentation
  */
 import { register } from "@backprop/core";
-import { Module } from "./Module.js";
 import { ModuleDict, ModuleList, Sequential } from "./containers.js";
 import { Linear } from "./Linear.js";
 import { Conv1d, Conv2d, ConvTranspose2d } from "./conv.js";
@@ -43,8 +42,8 @@ export * from "./activations.js";
 export * from "./initializers.js";
 export * from "./serialize.js";
 export * from "./io.js";
+export * from "./sequence/index.js";
 
-register("layer", "module", Module);
 register("layer", "sequential", Sequential);
 register("layer", "moduleList", ModuleList);
 register("layer", "moduleDict", ModuleDict);

@@ -100,7 +100,19 @@ describe("saveModel / loadModel", () => {
     }
   });
 
-  it("refuses an unregistered layer without touching an existing model", async () => {
+  it("round-trips a registered subclass of Sequential as itself", () => {
+    class Tower extends Sequential {}
+    register("layer", "test/tower", Tower);
+    try {
+      const copy = decodeModel(encodeModel(new Tower([new Linear({ inFeatures: 2, outFeatures: 2 }), new ReLU()])));
+      expect(copy).toBeInstanceOf(Tower);
+      expect(Object.keys(copy.stateDict())).toEqual(["0.weight", "0.bias"]);
+    } finally {
+      unregister("layer", "test/tower");
+    }
+  });
+
+    it("refuses an unregistered layer without touching an existing model", async () => {
     const dir = fresh();
     await saveModel(new Linear({ inFeatures: 2, outFeatures: 1 }), dir);
     const before = [readFileSync(join(dir, "model.json")), readFileSync(join(dir, "weights.safetensors"))];

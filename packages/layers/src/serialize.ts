@@ -57,6 +57,11 @@ export function layerFromSpec(spec: LayerSpec): AnyModule {
 
 /**
  * The version of the model.json layout this package writes and reads.
+ * @example
+ * ```ts
+ * import { modelFormatVersion } from "@backprop/layers";
+ * modelFormatVersion; // 1
+ * ```
  * @category Serialization
  */
 export const modelFormatVersion = 1;

@@ -102,9 +102,8 @@ export function sameShapeTarget(input: Tensor, target: unknown, where: string, n
 export function broadcastWeight(input: Tensor, weight: unknown, where: string, name: string): Tensor | null {
   if (weight === undefined || weight === null) return null;
   if (!(weight instanceof Tensor)) throw new ValueError(`${where}: ${name} must be a tensor; got ${typeof weight}`);
-  const n = Math.max(weight.rank, input.rank);
   const ok = weight.rank <= input.rank && weight.shape.every((d, i) => d === 1 || d === input.shape[input.rank - weight.rank + i]);
-  if (!ok || n !== input.rank) {
+  if (!ok) {
     throw new ShapeError(`${where}: ${name} ${formatShape(weight.shape)} does not broadcast to the input ${formatShape(input.shape)}`);
   }
   return weight.dtype === input.dtype ? weight : weight.cast(input.dtype);

@@ -2,6 +2,7 @@
  * Adadelta: steps scaled by the ratio of running RMS of updates to running RMS of gradients.
  * @module
  */
+import { ValueError } from "@backprop/core";
 import { checkSetting, defineOptimizer } from "./optimizer.js";
 import type { HyperParams, OptimizerRule } from "./optimizer.js";
 
@@ -38,7 +39,7 @@ export const adadeltaRule: OptimizerRule<AdadeltaOptions> = {
   name: "adadelta",
   defaults: { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false },
   validate(h, where) {
-    checkSetting(where, "rho", h.rho, 0, 1.0000001);
+    if (typeof h.rho !== "number" || !(h.rho >= 0 && h.rho <= 1)) throw new ValueError(`${where}: invalid rho; expected a number in [0, 1], got ${String(h.rho)}`);
     checkSetting(where, "eps", h.eps, 0);
     checkSetting(where, "weightDecay", h.weightDecay, 0);
   },

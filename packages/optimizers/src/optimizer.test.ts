@@ -261,6 +261,19 @@ describe("update rules against their published formulas", () => {
     expectClose(run(lion([p], { lr, weightDecay: wd }), p, 5), want);
   });
 
+  it("float32 parameters follow the same rule to float32 precision", () => {
+    const want = adamReference(6, { lr: 0.1, b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0, amsgrad: false, decoupled: false });
+    const p = tensor(P0, { requiresGrad: true });
+    const opt = adam([p], { lr: 0.1 });
+    for (let t = 0; t < 6; t++) {
+      opt.zeroGrad();
+      tidy(() => { p.square().mul(tensor(A)).mul(0.5).add(p.mul(tensor(B))).sum().backward(); });
+      opt.step();
+    }
+    expect(p.dtype).toBe("float32");
+    expectClose(Array.from(p.data()), want, 1e-5);
+  });
+
   it("maximize climbs instead of descending", () => {
     const p = makeParam();
     const want = reference(3, (q, g) => { q.forEach((_, i) => (q[i] += 0.1 * g[i])); });
@@ -400,6 +413,7 @@ describe("bad input", () => {
     const leaf = makeParam();
     expect(() => sgd([leaf.mul(2)])).toThrow(/only leaf tensors can be optimized/);
     expect(() => sgd(null as never)).toThrow(ValueError);
+    expect(() => sgd({ parameters: () => [] } as never)).toThrow(/for a model, pass model.parameters\(\)/);
   });
 
   it("rejects a state dict for another layout", () => {

@@ -381,7 +381,8 @@ function isTensorLike(x: unknown): x is Tensor {
 
 function toGroups<H extends HyperParams>(params: ParamsInput<H>, where: string): ParamGroupInput<H>[] {
   if (params === null || typeof params !== "object" || !(Symbol.iterator in params)) {
-    throw new ValueError(`${where}: expected parameters (an iterable of tensors) or a list of parameter groups; got ${String(params)}`);
+    const got = params === null ? "null" : typeof params === "object" ? "an object that is not iterable (for a model, pass model.parameters())" : typeof params;
+    throw new ValueError(`${where}: expected parameters (an iterable of tensors) or a list of parameter groups; got ${got}`);
   }
   const items = [...(params as Iterable<unknown>)];
   if (items.length === 0) return [];

@@ -19,6 +19,7 @@ import {
   tidy,
 } from "@backprop/core";
 import { History, ProgressBar } from "@backprop/callbacks";
+import { DataLoader } from "@backprop/data";
 import type { Callback, CallbackContext, Logs, TrainableModel, TrainableOptimizer, TrainingParams } from "@backprop/callbacks";
 import { clipGradNorm } from "@backprop/optimizers";
 // Registers the stock losses, so that `loss: "crossEntropy"` resolves.
@@ -134,6 +135,8 @@ export class Trainer {
   private callbacks: Callback[] = [];
   private epoch = 0;
   private epochLogs: Logs = {};
+  /** The training DataLoader of the current fit, whose position checkpoints carry. */
+  private loader: DataLoader<unknown, unknown> | null = null;
 
   constructor(
     readonly model: TrainableModel,
@@ -235,6 +238,7 @@ export class Trainer {
         rng: { global: getRngState(), shuffle: this.shuffleGenerator?.getState() ?? null },
         optimizer: null,
         callbacks: this.callbacks.map((c) => c.stateDict?.() ?? null),
+        data: this.loader?.stateDict() ?? null,
         extra,
       },
       model: this.model.stateDict(),
@@ -251,6 +255,9 @@ export class Trainer {
     if (ckpt.state.rng.shuffle !== null) {
       this.shuffleGenerator ??= new Generator(0);
       this.shuffleGenerator.setState(ckpt.state.rng.shuffle);
+    }
+    if (this.loader !== null && ckpt.state.data !== undefined && ckpt.state.data !== null) {
+      this.loader.loadStateDict(ckpt.state.data as Parameters<DataLoader<unknown, unknown>["loadStateDict"]>[0]);
     }
     ckpt.state.callbacks.forEach((s, i) => {
       if (s !== null && this.callbacks[i]?.loadStateDict !== undefined) this.callbacks[i].loadStateDict!(s);
@@ -290,6 +297,7 @@ export class Trainer {
     } else if (options.validationSplit !== undefined) {
       throw new ValueError("fit: validationSplit needs tensor data; pass validationData with a data loader");
     }
+    this.loader = train instanceof DataLoader ? (train as DataLoader<unknown, unknown>) : null;
     const history = new History();
     const progress = options.progress === false ? [] : [new ProgressBar()];
     // History last, so it records what every other callback added to the logs.
@@ -323,7 +331,8 @@ export class Trainer {
       for await (const [x, y] of this.batches(train, batchSize, shuffle)) {
         for (const c of this.callbacks) await c.onBatchBegin?.(batch, ctx);
         const logs = this.trainStep(x, y);
-        if (isTensorPair(train)) {
+        // Batches made for this step (ours, or a DataLoader's) go back to the pool now.
+        if (isTensorPair(train) || this.loader !== null) {
           x.dispose();
           y.dispose();
         }
@@ -373,7 +382,7 @@ export class Trainer {
     const pair = isTensorPair(data) ? ([data[0].contiguous(), data[1].contiguous()] as const) : data;
     for await (const [x, y] of this.batches(pair, batchSize, false)) {
       const logs = this.evalStep(x, y);
-      if (isTensorPair(pair)) {
+      if (isTensorPair(pair) || pair instanceof DataLoader) {
         x.dispose();
         y.dispose();
       }

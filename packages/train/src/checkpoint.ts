@@ -27,7 +27,9 @@ export interface CheckpointState {
   optimizer: unknown;
   /** Each callback's state, by position in the callback list. */
   callbacks: unknown[];
-  /** Anything else the caller stores (data loader position, user notes). */
+  /** The training DataLoader's position (its stateDict), or null for tensor data. */
+  data?: unknown;
+  /** Anything else the caller stores. */
   extra?: unknown;
 }
 

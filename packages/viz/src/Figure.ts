@@ -81,7 +81,7 @@ export class Figure {
 export async function renderVegaLite(spec: TopLevelSpec): Promise<Figure> {
   let compiled: vega.Spec;
   try {
-    compiled = compile({ config: { background: "white", font: "sans-serif" }, ...spec } as TopLevelSpec).spec;
+    compiled = compile({ config: { background: "white", font: "sans-serif" }, ...spec }).spec;
   } catch (e) {
     throw new ValueError(`renderVegaLite: Vega-Lite rejected the spec; ${(e as Error).message}`);
   }

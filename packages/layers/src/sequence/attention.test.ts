@@ -9,7 +9,7 @@ const t64 = (data: number[] | number[][] | number[][][]): Tensor => tensor(data,
 function expectClose(actual: Tensor, expected: number[], digits = 10): void {
   const got = Array.from(actual.data());
   expect(got.length).toBe(expected.length);
-  got.forEach((v, i) => expect(v).toBeCloseTo(expected[i], digits));
+  got.forEach((v, i) => { expect(v).toBeCloseTo(expected[i], digits); });
 }
 
 /** y = W v + b for one vector. */
@@ -211,7 +211,7 @@ describe("MultiheadAttention", () => {
     // Surviving weights are scaled by 1 / (1 - p).
     const t = Array.from(wt!.data());
     const e = Array.from(we!.data());
-    t.forEach((v, i) => expect(v === 0 || Math.abs(v - 2 * e[i]) < 1e-6).toBe(true));
+    t.forEach((v, i) => { expect(v === 0 || Math.abs(v - 2 * e[i]) < 1e-6).toBe(true); });
   });
 
   it("refuses bad options and inputs with messages naming the layer and the shapes", () => {

@@ -1,9 +1,14 @@
-import { vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Generator, Tensor, concat, randn, register, tensor, zeros } from "@backprop/core";
 import type { DType } from "@backprop/core";
 import { Module } from "../Module.js";
 import type { AnyModule, JsonObject } from "../Module.js";
 import { layerFromSpec, layerSpec } from "../serialize.js";
+// The package index registers the built-in layers (Sequential) that saved models name.
+import { Sequential, loadModel, saveModel } from "../index.js";
 import type { LayerSpec } from "../serialize.js";
 import { runLayerConformance } from "../testing/index.js";
 import type { LayerCase } from "../testing/index.js";
@@ -151,3 +156,34 @@ const cases: LayerCase[] = [
 ];
 
 runLayerConformance(cases);
+
+describe("sequence models in saved models and summaries", () => {
+  const dir = mkdtempSync(join(tmpdir(), "backprop-sequence-"));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("save and load with bit-identical outputs and PyTorch's weight names in the safetensors file", async () => {
+    const model = new Sequential([
+      new TransformerEncoder({ layer: { dModel: 4, nhead: 2, dimFeedforward: 8, batchFirst: true, generator: gen(20) }, numLayers: 2, norm: true }),
+      new AllOutputs(new LSTM({ inputSize: 4, hiddenSize: 3, bidirectional: true, batchFirst: true, generator: gen(21) })),
+    ]).eval();
+    const x = randn([2, 5, 4], { generator: gen(22) });
+    await saveModel(model, join(dir, "m"));
+    const loaded = await loadModel<Sequential>(join(dir, "m"));
+    const run = (m: AnyModule): number[] => Array.from((m.forward(x) as Tensor).data());
+    expect(run(loaded)).toEqual(run(model));
+    const header = readFileSync(join(dir, "m", "weights.safetensors"));
+    const text = header.subarray(8, 8 + Number(header.readBigUInt64LE(0))).toString("utf8");
+    expect(text).toContain('"0.layers.1.self_attn.in_proj_weight"');
+    expect(text).toContain('"1.inner.weight_hh_l0_reverse"');
+  });
+
+  it("appear in summary() with their output shapes", () => {
+    const rnn = new GRU({ inputSize: 3, hiddenSize: 2, numLayers: 2 });
+    const table = rnn.summary([4, 1, 3]);
+    expect(table).toContain("[4, 1, 2], [2, 1, 2]");
+    expect(table).toContain(`Total params: ${rnn.countParameters()}`);
+    expect(new MultiheadAttention({ embedDim: 4, numHeads: 2 }).summary([3, 1, 4])).toContain("[3, 1, 4], [1, 3, 3]");
+  });
+});

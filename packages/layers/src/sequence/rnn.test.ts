@@ -11,7 +11,7 @@ const t64 = (data: number[] | number[][] | number[][][]): Tensor => tensor(data,
 function expectClose(actual: Tensor, expected: number[], digits = 10): void {
   const got = Array.from(actual.data());
   expect(got.length).toBe(expected.length);
-  got.forEach((v, i) => expect(v).toBeCloseTo(expected[i], digits));
+  got.forEach((v, i) => { expect(v).toBeCloseTo(expected[i], digits); });
 }
 
 /** The weights of a layer as plain nested arrays, by PyTorch name. */
@@ -142,6 +142,14 @@ describe("LSTM", () => {
     expect(hu.shape).toEqual([1, 2]);
     expect(cu.shape).toEqual([1, 2]);
     expectClose(yu, Array.from(ya.slice([null, 1]).data()));
+    // Unbatched initial states are [layers * directions, hidden].
+    const h0 = randn([1, 2, 2], { dtype: "float64", generator: gen(30) });
+    const c0 = randn([1, 2, 2], { dtype: "float64", generator: gen(31) });
+    const [yh, [hh, ch]] = a.forward(x, [h0, c0]);
+    const [yhu, [hhu, chu]] = a.forward(x.slice([null, 1]), [h0.slice([null, 1]), c0.slice([null, 1])]);
+    expectClose(yhu, Array.from(yh.slice([null, 1]).data()));
+    expectClose(hhu, Array.from(hh.slice([null, 1]).data()));
+    expectClose(chu, Array.from(ch.slice([null, 1]).data()));
   });
 
   it("has PyTorch's parameter names, shapes and uniform(-1/sqrt(hidden), 1/sqrt(hidden)) init", () => {

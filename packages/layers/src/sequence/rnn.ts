@@ -74,8 +74,6 @@ export abstract class RecurrentBase<State> extends Module<[x: Tensor, hx?: State
   readonly bidirectional: boolean;
   readonly dtype: DType;
   private readonly _generator: Generator | undefined;
-  /** Gate blocks stacked in each weight: 1 (RNN), 4 (LSTM) or 3 (GRU). */
-  private readonly _gates: number;
   /** The names of the state tensors in messages: ["h0"] or ["h0", "c0"]. */
   private readonly _stateNames: readonly string[];
 
@@ -91,7 +89,6 @@ export abstract class RecurrentBase<State> extends Module<[x: Tensor, hx?: State
     this.bidirectional = o.bidirectional === true;
     this.dtype = floatDType(o.dtype, where);
     this._generator = o.generator;
-    this._gates = gates;
     this._stateNames = stateNames;
     // PyTorch's default: every weight and bias uniform in [-1/sqrt(hidden), 1/sqrt(hidden)].
     const k = 1 / Math.sqrt(this.hiddenSize);
@@ -173,7 +170,8 @@ export abstract class RecurrentBase<State> extends Module<[x: Tensor, hx?: State
           // The input projection of all steps at once: one matmul instead of L small ones.
           let proj = input.matmul(this.weight("weight_ih", sfx)!.T);
           if (biasIh !== null && biasHh !== null) proj = proj.add(this.foldHiddenBias ? biasIh.add(biasHh) : biasIh);
-          const weightHhT = this.weight("weight_hh", sfx)!.T;
+          // Every step multiplies by W_hh^T: one contiguous copy beats L strided reads.
+          const weightHhT = this.weight("weight_hh", sfx)!.T.contiguous();
           const stepBias = this.foldHiddenBias ? null : biasHh;
           let state: readonly Tensor[] = initial.map((s) => s.slice([layer * this.directions + dir]));
           const hs = new Array<Tensor>(seqLen);
@@ -210,11 +208,6 @@ export abstract class RecurrentBase<State> extends Module<[x: Tensor, hx?: State
       bidirectional: this.bidirectional,
       ...dtypeConfig(this.dtype),
     };
-  }
-
-  /** The gate blocks stacked in each weight (1, 4 or 3). */
-  get gates(): number {
-    return this._gates;
   }
 }
 

@@ -8,7 +8,7 @@ const gen = (seed: number): Generator => new Generator(seed);
 function expectClose(actual: Tensor, expected: Tensor, digits = 10): void {
   expect(actual.shape).toEqual(expected.shape);
   const e = Array.from(expected.data());
-  Array.from(actual.data()).forEach((v, i) => expect(v).toBeCloseTo(e[i], digits));
+  Array.from(actual.data()).forEach((v, i) => { expect(v).toBeCloseTo(e[i], digits); });
 }
 
 describe("TransformerEncoderLayer", () => {
@@ -91,9 +91,10 @@ describe("TransformerEncoderLayer", () => {
     const layer = new TransformerEncoderLayer({ dModel: 4, nhead: 2, dimFeedforward: 8, batchFirst: true });
     expect(() => layer.forward(zeros([2, 3, 5]))).toThrow(new ShapeError("TransformerEncoderLayer: expected input [N, L, 4] (or unbatched [L, 4]), got [2, 3, 5]"));
     expect(() => layer.forward(zeros([2, 3, 4]), { srcKeyPaddingMask: tensor([[true, false]]) })).toThrow(
-      /^MultiheadAttention\(self_attn\): expected keyPaddingMask \[N, S\] = \[2, 3\], got \[1, 2\]$/,
+      new ShapeError("TransformerEncoderLayer: expected srcKeyPaddingMask [N, S] = [2, 3], got [1, 2]"),
     );
-    expect(() => layer.forward(zeros([2, 3, 4]), { srcMask: zeros([2, 2]) })).toThrow(/expected attentionMask \[L, S\] = \[3, 3\]/);
+    expect(() => layer.forward(zeros([2, 3, 4]), { srcMask: zeros([2, 2]) })).toThrow(/^TransformerEncoderLayer: expected srcMask \[L, S\] = \[3, 3\] or \[N \* numHeads, L, S\] = \[4, 3, 3\], got \[2, 2\]$/);
+    expect(() => layer.forward(zeros([2, 3, 4]), { srcMask: zeros([3, 3], { dtype: "int32" }) })).toThrow(/^TransformerEncoderLayer: srcMask must be bool .*got int32$/);
   });
 });
 

@@ -46,6 +46,13 @@ function forward(m: AnyModule, x: Tensor): Tensor {
  * Checks the gradients of every parameter of a float64 module against central differences of
  * L = sum(forward(x) * r) for a fixed random r, perturbing the parameter storage in place.
  * @throws {Error} on the first disagreement, naming the parameter and element.
+ * @example
+ * ```ts
+ * import { Linear } from "@backprop/layers";
+ * import { checkParameterGradients } from "@backprop/layers/testing";
+ * import { randn } from "@backprop/core";
+ * checkParameterGradients(new Linear({ inFeatures: 3, outFeatures: 2, dtype: "float64" }), randn([4, 3], { dtype: "float64" }));
+ * ```
  * @category Testing
  */
 export function checkParameterGradients(m: AnyModule, x: Tensor, options: { eps?: number; atol?: number; rtol?: number } = {}): void {

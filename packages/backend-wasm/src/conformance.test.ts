@@ -1,0 +1,4 @@
+import { runBackendConformance } from "@backprop/core/testing";
+import "./index.js";
+
+runBackendConformance("wasm");
