@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 
 export const reportFile = join(".test-results", "vitest.json");
 
+/** Failures listed per workspace; the rest are only counted. */
+const maxListed = 15;
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** Workspace folders named by the root package.json (only the `dir/*` and `dir` forms). */
@@ -30,8 +32,14 @@ export function workspaces() {
   return dirs.filter((dir) => existsSync(join(dir, "package.json")));
 }
 
-/** Counts of one vitest JSON report; a test file that failed outside any test counts as one failure. */
+/**
+ * Counts of one vitest JSON report; a test file that failed outside any test counts as one
+ * failure. A runner other than vitest may write just `{ numPassedTests, numFailedTests }`.
+ */
 function count(report) {
+  if (!Array.isArray(report.testResults)) {
+    return { passed: report.numPassedTests ?? 0, failed: report.numFailedTests ?? 0, skipped: 0, failures: [] };
+  }
   let passed = 0;
   let failed = 0;
   let skipped = 0;
@@ -74,7 +82,8 @@ export function summarize() {
     skipped += c.skipped;
     const extra = c.skipped > 0 ? `, ${c.skipped} skipped` : "";
     console.log(`  ${pkg.name}: ${c.passed} passed, ${c.failed} failed${extra}`);
-    for (const name of c.failures) console.log(`    FAIL ${name}`);
+    for (const name of c.failures.slice(0, maxListed)) console.log(`    FAIL ${name}`);
+    if (c.failures.length > maxListed) console.log(`    ... and ${c.failures.length - maxListed} more`);
     if (c.passed + c.failed === 0) console.log(`    (no tests in ${pkg.name})`);
   }
   if (passed + failed === 0) {

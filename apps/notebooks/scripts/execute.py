@@ -29,7 +29,12 @@ def main():
         client.execute()
     except (CellExecutionError, CellTimeoutError) as e:
         # The message holds the failing cell's source and the error (a type error included).
-        print(str(e), file=sys.stderr)
+        print(str(e).strip(), file=sys.stderr)
+        # tslab reports type errors on stderr, not in the error message: show the failed cell's.
+        ran = [c for c in nb.cells if c.cell_type == "code" and c.get("execution_count")]
+        for out in ran[-1].outputs if ran else []:
+            if out.output_type == "stream" and out.name == "stderr":
+                print(out.text.strip(), file=sys.stderr)
         status = 1
     except Exception as e:  # a kernel that dies or never starts fails this notebook, not the run
         print("%s: %s" % (type(e).__name__, e), file=sys.stderr)

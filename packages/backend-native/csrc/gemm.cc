@@ -70,7 +70,10 @@ const Micro<float>* g_micro32 = best32();
 // K slice: a KC x NR panel of B (32 KiB for 12x32 float) stays in L1 across the rows of A.
 constexpr int64_t KC = BP_GEMM_KC;
 // N block: the packed KC x NC slice of B stays in L2/L3.
-constexpr int64_t NC = 2048;
+#ifndef BP_GEMM_NC
+#define BP_GEMM_NC 2048
+#endif
+constexpr int64_t NC = BP_GEMM_NC;
 constexpr int kMaxThreads = 256;
 
 // Pack buffers, grown on the calling thread before a parallel region and reused forever.

@@ -9,7 +9,8 @@ import { registerBackend } from "@backprop/core";
 import { createWasmBackend } from "./wasmBackend.js";
 import { compileKernels } from "./wasmHeap.js";
 
-export { createWasmBackend, delegatedKernels } from "./wasmBackend.js";
+export { createWasmBackend, delegatedKernels, wasmBackendInfo } from "./wasmBackend.js";
+export type { WasmBackendInfo } from "./wasmBackend.js";
 export { WasmStorage } from "./wasmHeap.js";
 
 /**

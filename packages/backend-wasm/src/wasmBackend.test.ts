@@ -3,7 +3,7 @@ import { Generator, Tensor, getBackend, isRegistered, matmul, randn, relu, setBa
 import type { Backend, BinaryOp, Conv2dAttrs, DType, UnaryOp } from "@backprop/core";
 import { makeTensor, readValues } from "@backprop/core/testing";
 import type { Layout } from "@backprop/core/testing";
-import { WasmStorage, createWasmBackend } from "./index.js";
+import { WasmStorage, createWasmBackend, wasmBackendInfo } from "./index.js";
 import { WasmHeap } from "./wasmHeap.js";
 
 const wasm = (): Backend => getBackend("wasm");
@@ -197,6 +197,30 @@ describe("wasm backend", () => {
   });
 });
 
+describe("wasm threads", () => {
+  it("splits large GEMMs over worker threads with the same result", async () => {
+    const be = createWasmBackend();
+    be.setNumThreads(2);
+    expect(be.numThreads()).toBe(2);
+    const gen = new Generator(13);
+    const [m, k, n] = [150, 300, 203];
+    const av = random(m * k, gen, -1, 1);
+    const bv = random(k * n, gen, -1, 1);
+    const a = makeTensor(be, "float32", [1, m, k], av, "transposed");
+    const b = makeTensor(be, "float32", [1, k, n], bv);
+    const first = readValues(be.matmul(a, b)); // starts the workers
+    for (let i = 0; i < 200 && !wasmBackendInfo(be).workersReady; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(wasmBackendInfo(be).sharedMemory).toBe(true);
+    expect(wasmBackendInfo(be).workersReady).toBe(true);
+    const threaded = readValues(be.matmul(a, b));
+    expect(wasmBackendInfo(be).threadedGemms).toBe(1);
+    const r = js().matmul(makeTensor(js(), "float32", [1, m, k], av, "transposed"), makeTensor(js(), "float32", [1, k, n], bv));
+    expectClose(threaded, readValues(r), 1e-5, "threaded matmul");
+    expect(threaded).toEqual(first);
+    be.setNumThreads(1);
+  });
+});
+
 describe("wasm heap", () => {
   it("reuses a released block of the same size", () => {
     const heap = new WasmHeap();
@@ -220,8 +244,8 @@ describe("wasm heap", () => {
     const s = new WasmStorage(heap, heap.alloc(16), "float32", 4);
     s.data.set([1, 2, 3, 4]);
     const before = s.data;
-    heap.alloc(64 * 1024 * 1024); // grows the memory, detaching the old buffer
-    expect(before.length).toBe(0);
+    heap.alloc(64 * 1024 * 1024); // grows the memory: a new buffer, the old one detached (or, shared, short)
+    expect(heap.memory.buffer).not.toBe(before.buffer);
     expect([...s.data]).toEqual([1, 2, 3, 4]);
   });
 

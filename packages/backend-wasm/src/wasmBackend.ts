@@ -6,9 +6,10 @@
  * @module
  */
 import {
-  DTypeError, ShapeError, Tensor, contiguousStrides, createJsBackend, formatShape, isContiguous, shapesEqual, sizeOf,
+  DTypeError, ShapeError, Tensor, ValueError, contiguousStrides, createJsBackend, formatShape, isContiguous, shapesEqual, sizeOf,
 } from "@backprop/core";
 import type { Backend, BinaryOp, Conv2dAttrs, DType, Pool2dAttrs, ReduceOp, Storage, UnaryOp } from "@backprop/core";
+import { ThreadPool } from "./threads.js";
 import { WasmHeap, WasmStorage, bytesOf } from "./wasmHeap.js";
 
 // Codes shared with assembly/strided.ts.
@@ -41,6 +42,53 @@ export const delegatedKernels: readonly string[] = [
 
 /** Most axes a strided kernel walks after merging (the odometer's size in assembly/strided.ts). */
 const MAX_RANK = 32;
+
+/** GEMMs below this many multiply-adds stay on one thread (a hand-off costs microseconds). */
+const THREADED_GEMM_MACS = 1 << 21;
+
+/** BACKPROP_THREADS, else the cores this process may use (at most 4), else 1. */
+function defaultThreads(): number {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }).process;
+  const env = Number(proc?.env?.BACKPROP_THREADS);
+  if (Number.isInteger(env) && env >= 1) return env;
+  const os = proc?.getBuiltinModule?.("node:os") as { availableParallelism?: () => number } | undefined;
+  const cores = os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(4, cores));
+}
+
+/**
+ * What a wasm backend is doing: its memory, and its worker threads.
+ * @category Backends
+ */
+export interface WasmBackendInfo {
+  /** Bytes of wasm memory in use by tensors and free blocks. */
+  heapBytes: number;
+  /** Whether the memory is shared (so threads are possible). */
+  sharedMemory: boolean;
+  /** Whether worker threads have started and take large kernels. */
+  workersReady: boolean;
+  /** GEMMs run split over threads so far. */
+  threadedGemms: number;
+}
+
+const infos = new WeakMap<Backend, () => WasmBackendInfo>();
+
+/**
+ * Reports on a backend made by {@link createWasmBackend}: memory in use and thread state.
+ * @throws {ValueError} for a backend that is not a wasm backend.
+ * @example
+ * ```ts
+ * import { getBackend } from "@backprop/core";
+ * import { wasmBackendInfo } from "@backprop/backend-wasm";
+ * wasmBackendInfo(getBackend("wasm")).heapBytes; // bytes in use
+ * ```
+ * @category Backends
+ */
+export function wasmBackendInfo(backend: Backend): WasmBackendInfo {
+  const info = infos.get(backend);
+  if (info === undefined) throw new ValueError(`wasmBackendInfo: expected a wasm backend; got backend "${backend.name}"`);
+  return info();
+}
 
 /** Collapses axes laid out contiguously in every operand; returns shape and strides per operand. */
 function collapse(shape: readonly number[], stridesList: readonly (readonly number[])[]): [number[], number[][]] {
@@ -85,6 +133,32 @@ export function createWasmBackend(): Backend {
   const geomPtr = heap.alloc(4 * 32);
   const packAPtr = heap.alloc(4 * 64 * 256);
   const packBPtr = heap.alloc(4 * 256 * 512);
+
+  let threads = defaultThreads();
+  let pool: ThreadPool | null = null;
+  let poolTried = false;
+  let threadedGemms = 0;
+
+  /** The thread pool for a large op: started on first need, used once its workers are up. */
+  const readyPool = (): ThreadPool | null => {
+    if (threads < 2) return null;
+    if (!poolTried) {
+      poolTried = true;
+      pool = ThreadPool.create(heap, threads);
+    }
+    return pool !== null && pool.ready ? pool : null;
+  };
+
+  /** sgemm, split over the threads when it is large enough to pay for the hand-off. */
+  const gemm = (
+    m: number, n: number, kk: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
+    c: number, ldc: number, accumulate: number,
+  ): void => {
+    const p = m * n * kk >= THREADED_GEMM_MACS && n >= 16 * threads ? readyPool() : null;
+    if (p !== null) threadedGemms++;
+    if (p !== null) p.sgemm(m, n, kk, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, packAPtr, packBPtr);
+    else k.sgemm(m, n, kk, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, packAPtr, packBPtr);
+  };
 
   /** Temporaries of the kernel in progress, released when it returns. */
   const temps: WasmStorage[] = [];
@@ -303,11 +377,11 @@ export function createWasmBackend(): Backend {
       const bp = ptrOf(b);
       const op = ptrOf(out);
       for (let i = 0; i < batch; i++) {
-        k.sgemm(
+        gemm(
           m, n, kk,
           ap + 4 * i * a.strides[0], a.strides[1], a.strides[2],
           bp + 4 * i * b.strides[0], b.strides[1], b.strides[2],
-          op + 4 * i * m * n, n, 0, packAPtr, packBPtr,
+          op + 4 * i * m * n, n, 0,
         );
       }
       return out;
@@ -355,7 +429,7 @@ export function createWasmBackend(): Backend {
         for (let gr = 0; gr < groups; gr++) {
           k.im2colF32(geomPtr, xp + 4 * (b * x.strides[0] + gr * cg * x.strides[1]), col.ptr);
           // y[b, group rows] = W_group [og, ckk] @ col [ckk, p]
-          k.sgemm(og, p, ckk, wp + 4 * gr * og * ckk, ckk, 1, col.ptr, p, 1, op + 4 * (b * o + gr * og) * p, p, 0, packAPtr, packBPtr);
+          gemm(og, p, ckk, wp + 4 * gr * og * ckk, ckk, 1, col.ptr, p, 1, op + 4 * (b * o + gr * og) * p, p, 0);
         }
       }
       return out;
@@ -385,7 +459,7 @@ export function createWasmBackend(): Backend {
       for (let b = 0; b < n; b++) {
         for (let gr = 0; gr < groups; gr++) {
           // col [ckk, p] = W_group^T [ckk, og] @ gy[b, group rows] [og, p]
-          k.sgemm(ckk, p, og, wp + 4 * gr * og * ckk, 1, ckk, gp + 4 * (b * o + gr * og) * p, p, 1, col.ptr, p, 0, packAPtr, packBPtr);
+          gemm(ckk, p, og, wp + 4 * gr * og * ckk, 1, ckk, gp + 4 * (b * o + gr * og) * p, p, 1, col.ptr, p, 0);
           k.col2imF32(geomPtr, col.ptr, op + 4 * (b * c + gr * cg) * h * wd);
         }
       }
@@ -417,7 +491,7 @@ export function createWasmBackend(): Backend {
         for (let gr = 0; gr < groups; gr++) {
           k.im2colF32(geomPtr, xp + 4 * (b * x.strides[0] + gr * cg * x.strides[1]), col.ptr);
           // gW_group [og, ckk] += gy[b, group rows] [og, p] @ col^T [p, ckk]
-          k.sgemm(og, ckk, p, gp + 4 * (b * o + gr * og) * p, p, 1, col.ptr, 1, p, op + 4 * gr * og * ckk, ckk, 1, packAPtr, packBPtr);
+          gemm(og, ckk, p, gp + 4 * (b * o + gr * og) * p, p, 1, col.ptr, 1, p, op + 4 * gr * og * ckk, ckk, 1);
         }
       }
       return out;
@@ -484,11 +558,18 @@ export function createWasmBackend(): Backend {
     });
   };
 
-  return {
+  const backend: Backend = {
     name: "wasm",
     alloc: (dtype: DType, length: number): Storage => alloc(dtype, length),
-    numThreads: () => 1,
-    setNumThreads: () => undefined,
+    numThreads: () => threads,
+    setNumThreads: (n: number) => {
+      const next = Math.max(1, Math.floor(n));
+      if (next === threads) return;
+      threads = next;
+      pool?.close();
+      pool = null;
+      poolTried = false;
+    },
     ...unaryKernels,
     ...binaryKernels,
     sum: reduce("sum"),
@@ -514,4 +595,11 @@ export function createWasmBackend(): Backend {
     gather: (x, axis, index) => adopt(js.gather(x, axis, index)),
     scatterAdd: (x, axis, index, src) => adopt(js.scatterAdd(x, axis, index, src)),
   };
+  infos.set(backend, () => ({
+    heapBytes: heap.size,
+    sharedMemory: heap.memory.buffer instanceof SharedArrayBuffer,
+    workersReady: pool !== null && pool.ready,
+    threadedGemms,
+  }));
+  return backend;
 }

@@ -7,7 +7,7 @@
  */
 import type { DType, Storage, TypedArray } from "@backprop/core";
 import { ValueError, arrayConstructor } from "@backprop/core";
-import { kernelsWasmBase64 } from "./generated/kernelsWasm.js";
+import { kernelsSharedWasmBase64, kernelsWasmBase64 } from "./generated/kernelsWasm.js";
 
 /** The exports of assembly/index.ts (pointers are byte addresses, strides in elements). */
 export interface KernelExports {
@@ -33,19 +33,27 @@ const ALIGN = 64;
 /** wasm32 addresses 4 GiB. */
 const MAX_PAGES = 65536;
 
+/** Whether memories are shared (so worker threads can run kernels on them). */
+const shared = typeof SharedArrayBuffer === "function";
 let compiled: WebAssembly.Module | null = null;
 /** An instance made ahead by compileKernels, taken by the first heap. */
-let prepared: { memory: WebAssembly.Memory; instance: WebAssembly.Instance } | null = null;
+let prepared: Instantiated | null = null;
+
+interface Instantiated {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  instance: WebAssembly.Instance;
+}
 
 function wasmBytes(): Uint8Array<ArrayBuffer> {
-  const text = atob(kernelsWasmBase64);
+  const text = atob(shared ? kernelsSharedWasmBase64 : kernelsWasmBase64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
 }
 
 function newMemory(): WebAssembly.Memory {
-  return new WebAssembly.Memory({ initial: 4 });
+  return shared ? new WebAssembly.Memory({ initial: 4, maximum: MAX_PAGES, shared: true }) : new WebAssembly.Memory({ initial: 4 });
 }
 
 /**
@@ -58,14 +66,14 @@ export async function compileKernels(): Promise<void> {
     compiled ??= await WebAssembly.compile(wasmBytes());
     if (prepared === null) {
       const memory = newMemory();
-      prepared = { memory, instance: await WebAssembly.instantiate(compiled, { env: { memory } }) };
+      prepared = { module: compiled, memory, instance: await WebAssembly.instantiate(compiled, { env: { memory } }) };
     }
   } catch {
     // Reported when the backend is created (core then falls back to the next backend).
   }
 }
 
-function instantiate(): { memory: WebAssembly.Memory; instance: WebAssembly.Instance } {
+function instantiate(): Instantiated {
   if (prepared !== null) {
     const p = prepared;
     prepared = null;
@@ -73,11 +81,13 @@ function instantiate(): { memory: WebAssembly.Memory; instance: WebAssembly.Inst
   }
   compiled ??= new WebAssembly.Module(wasmBytes());
   const memory = newMemory();
-  return { memory, instance: new WebAssembly.Instance(compiled, { env: { memory } }) };
+  return { module: compiled, memory, instance: new WebAssembly.Instance(compiled, { env: { memory } }) };
 }
 
 /** One wasm memory, its kernels, and the allocator of its blocks. */
 export class WasmHeap {
+  /** The compiled kernels, for worker threads to instantiate over the same (shared) memory. */
+  readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
   readonly kernels: KernelExports;
   /** End of the highest block handed out; memory above it is unused. */
@@ -88,7 +98,8 @@ export class WasmHeap {
   readonly stats = { reused: 0, fresh: 0, merges: 0 };
 
   constructor() {
-    const { memory, instance } = instantiate();
+    const { module, memory, instance } = instantiate();
+    this.module = module;
     this.memory = memory;
     this.kernels = instance.exports as unknown as KernelExports;
     this.top = roundUp(this.kernels.heapBase(), ALIGN);

@@ -35,9 +35,8 @@ function points(where: string, x: Tensor, labels: Tensor | ArrayLike<number> | u
  * @example
  * ```ts
  * import { scatterPlot } from "@backprop/viz";
- * import { moons } from "@backprop/data";
- * const [x, y] = moons({ n: 100, seed: 0 });
- * const fig = await scatterPlot(x, { labels: y, title: "moons" });
+ * import { tensor } from "@backprop/core";
+ * const fig = await scatterPlot(tensor([[0, 0], [1, 1], [1, 0]]), { labels: [0, 1, 1], title: "three points" });
  * ```
  * @category Charts
  */

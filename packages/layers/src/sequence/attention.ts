@@ -68,8 +68,8 @@ export interface AttentionForwardOptions {
  * split into heads of d = embedDim / numHeads features; per head
  * A = softmax(Q K^T / sqrt(d) + masks), head = A V; output = concat(heads) W_o^T + b_o.
  * `forward(query, key?, value?, options?)` returns `[output, weights]`: the weights are A
- * (after dropout, as in PyTorch) averaged over heads, or null without `needWeights`. Key and
- * value default to the query (self-attention).
+ * (after dropout, as in PyTorch) averaged over heads, or null without `needWeights`. The key
+ * defaults to the query and the value to the key (self-attention).
  *
  * Parameters as in PyTorch: `in_proj_weight` [3E, E] (or `q_proj_weight` [E, E],
  * `k_proj_weight` [E, kdim], `v_proj_weight` [E, vdim] when kdim or vdim differ from E),
