@@ -18,9 +18,11 @@ const env = {
 };
 const extra = process.argv.slice(2);
 
+// One task per core: these tasks are CPU-bound, and more at once only stretches every test's
+// wall time towards its timeout (CI has 2 cores).
 function turbo(args) {
   const bin = join(root, "node_modules", ".bin", "turbo");
-  const result = spawnSync(bin, ["run", ...args], { cwd: root, env, stdio: "inherit" });
+  const result = spawnSync(bin, ["run", "--concurrency=100%", ...args], { cwd: root, env, stdio: "inherit" });
   if (result.error) throw result.error;
   return result.status === 0;
 }

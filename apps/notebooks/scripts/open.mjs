@@ -6,8 +6,13 @@ import { join } from "node:path";
 import { appDir, jupyterPath, registerKernel } from "./kernel.mjs";
 import { checkBuilt } from "./run.mjs";
 
-registerKernel();
-checkBuilt();
+try {
+  registerKernel();
+  checkBuilt();
+} catch (e) {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+}
 const has = (cmd) => spawnSync("jupyter", [cmd, "--version"], { stdio: "ignore" }).status === 0;
 const app = ["lab", "notebook"].find(has);
 if (app === undefined) {

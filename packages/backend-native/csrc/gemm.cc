@@ -98,7 +98,13 @@ template <typename T>
 void pack_a(const T* a, int64_t ars, int64_t acs, int64_t mc, int64_t kc, int MR, T* dst) {
   for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
     const int64_t rows = mc - i0 < MR ? mc - i0 : MR;
-    if (ars == 1 && rows == MR) {
+    if (acs == 1 && rows == MR && MR <= 16) {
+      // Row-major A: read the MR rows as parallel streams and write the panel contiguously.
+      const T* src[16];
+      for (int r = 0; r < MR; r++) src[r] = a + (i0 + r) * ars;
+      for (int64_t k = 0; k < kc; k++)
+        for (int r = 0; r < MR; r++) dst[k * MR + r] = src[r][k];
+    } else if (ars == 1 && rows == MR) {
       for (int64_t k = 0; k < kc; k++) {
         const T* s = a + i0 + k * acs;
         for (int r = 0; r < MR; r++) dst[k * MR + r] = s[r];

@@ -116,7 +116,7 @@ export class ThreadPool {
 
   /** A pool of `size` threads over the heap, or null where threads are not possible here. */
   static create(heap: WasmHeap, size: number): ThreadPool | null {
-    if (size < 2 || !(heap.memory.buffer instanceof SharedArrayBuffer)) return null;
+    if (size < 2 || typeof SharedArrayBuffer !== "function" || !(heap.memory.buffer instanceof SharedArrayBuffer)) return null;
     const start = workerStarter();
     if (start === null) return null;
     try {

@@ -597,7 +597,7 @@ export function createWasmBackend(): Backend {
   };
   infos.set(backend, () => ({
     heapBytes: heap.size,
-    sharedMemory: heap.memory.buffer instanceof SharedArrayBuffer,
+    sharedMemory: typeof SharedArrayBuffer === "function" && heap.memory.buffer instanceof SharedArrayBuffer,
     workersReady: pool !== null && pool.ready,
     threadedGemms,
   }));

@@ -22,6 +22,7 @@ export class History implements Callback {
   /** One array per logged key, aligned with `epochs` (NaN where a key was missing). */
   readonly history: Record<string, number[]> = {};
 
+
   onEpochEnd(epoch: number, logs: Logs): void {
     const n = this.epochs.length;
     this.epochs.push(epoch);
@@ -45,7 +46,8 @@ export class History implements Callback {
   loadStateDict(state: unknown): void {
     const s = state as { epochs: number[]; history: Record<string, number[]> };
     this.epochs.splice(0, this.epochs.length, ...s.epochs);
-    for (const key of Object.keys(this.history)) delete this.history[key];
+    // The record object is shared with whoever holds the History, so it is refilled in place.
+    for (const key of Object.keys(this.history)) Reflect.deleteProperty(this.history, key);
     for (const [k, v] of Object.entries(s.history)) this.history[k] = [...v];
   }
 }

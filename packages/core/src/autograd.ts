@@ -60,7 +60,7 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 /**
- * Options of {@link backward}.
+ * Options of {@link Tensor.backward}, {@link grad} and {@link valueAndGrad}.
  * @category Autograd
  */
 export interface BackwardOptions {

@@ -45,6 +45,21 @@ function makeAdamRule(name: string, decoupled: boolean, weightDecay: number): Op
       const bc2Sqrt = Math.sqrt(1 - beta2 ** state.step);
       const shrink = decoupled ? 1 - lr * wd : 1;
       const l2 = decoupled ? 0 : wd;
+      if (vMax === null && shrink === 1 && l2 === 0) {
+        // The common case as a branch-free loop over locals: this runs over every weight every step.
+        const c1 = 1 - beta1;
+        const c2 = 1 - beta2;
+        const scale = 1 / bc2Sqrt;
+        for (let i = 0, n = p.length; i < n; i++) {
+          const gi = sign * g[i];
+          const mi = m[i] + c1 * (gi - m[i]);
+          const vi = beta2 * v[i] + c2 * gi * gi;
+          m[i] = mi;
+          v[i] = vi;
+          p[i] -= (stepSize * mi) / (Math.sqrt(vi) * scale + eps);
+        }
+        return;
+      }
       for (let i = 0; i < p.length; i++) {
         p[i] *= shrink;
         const gi = sign * g[i] + l2 * p[i];

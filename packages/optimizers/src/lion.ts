@@ -12,7 +12,7 @@ import type { HyperParams, OptimizerRule } from "./optimizer.js";
 export interface LionOptions extends HyperParams {
   /** Learning rate (default 1e-4; typically 3-10x smaller than AdamW's). */
   lr: number;
-  /** [beta1, beta2]: interpolation for the update and for the momentum (default [0.9, 0.99]). */
+  /** `[beta1, beta2]`: interpolation for the update and for the momentum (default [0.9, 0.99]). */
   betas: readonly [number, number];
   /** Decoupled weight decay (default 0). */
   weightDecay: number;

@@ -8,8 +8,6 @@ import { LrSchedule } from "./lrSchedule.js";
 import type { ScheduleFactory } from "./lrSchedule.js";
 import type { Optimizer } from "./optimizer.js";
 
-type AnyOptimizer = Optimizer;
-
 /** Checks an options object; a misspelt key must not be ignored. */
 function options<T extends object>(value: T | undefined, where: string, known: readonly (keyof T & string)[]): T {
   if (value === null || typeof value !== "object") throw new ValueError(`${where}: expected an options object; got ${String(value)}`);
@@ -33,7 +31,7 @@ function number(where: string, name: string, value: unknown, min = -Infinity, ma
   return value;
 }
 
-function define<F extends (optimizer: AnyOptimizer, options: never) => LrSchedule>(name: string, factory: F): F {
+function define<F extends (optimizer: Optimizer, options: never) => LrSchedule>(name: string, factory: F): F {
   register("schedule", name, factory as unknown as ScheduleFactory);
   return factory;
 }
@@ -61,7 +59,7 @@ export interface StepLrOptions {
  * ```
  * @category Schedules
  */
-export const stepLr = define("step", (optimizer: AnyOptimizer, opts: StepLrOptions): LrSchedule => {
+export const stepLr = define("step", (optimizer: Optimizer, opts: StepLrOptions): LrSchedule => {
   const o = options(opts, "stepLr", ["stepSize", "gamma"]);
   const stepSize = positiveInt("stepLr", "stepSize", o.stepSize);
   const gamma = number("stepLr", "gamma", o.gamma ?? 0.1, 0);
@@ -91,7 +89,7 @@ export interface MultiStepLrOptions {
  * ```
  * @category Schedules
  */
-export const multiStepLr = define("multiStep", (optimizer: AnyOptimizer, opts: MultiStepLrOptions): LrSchedule => {
+export const multiStepLr = define("multiStep", (optimizer: Optimizer, opts: MultiStepLrOptions): LrSchedule => {
   const o = options(opts, "multiStepLr", ["milestones", "gamma"]);
   const ms: readonly unknown[] = Array.isArray(o.milestones) ? o.milestones : [null];
   if (ms.some((m, i) => typeof m !== "number" || !Number.isInteger(m) || m < 0 || (i > 0 && m <= (ms[i - 1] as number)))) {
@@ -123,7 +121,7 @@ export interface ExponentialLrOptions {
  * ```
  * @category Schedules
  */
-export const exponentialLr = define("exponential", (optimizer: AnyOptimizer, opts: ExponentialLrOptions): LrSchedule => {
+export const exponentialLr = define("exponential", (optimizer: Optimizer, opts: ExponentialLrOptions): LrSchedule => {
   const gamma = number("exponentialLr", "gamma", options(opts, "exponentialLr", ["gamma"]).gamma, 0);
   return new LrSchedule(optimizer, "exponential", (t, base) => base * gamma ** t);
 });
@@ -152,7 +150,7 @@ export interface CosineAnnealingLrOptions {
  * ```
  * @category Schedules
  */
-export const cosineAnnealingLr = define("cosineAnnealing", (optimizer: AnyOptimizer, opts: CosineAnnealingLrOptions): LrSchedule => {
+export const cosineAnnealingLr = define("cosineAnnealing", (optimizer: Optimizer, opts: CosineAnnealingLrOptions): LrSchedule => {
   const o = options(opts, "cosineAnnealingLr", ["tMax", "etaMin"]);
   const tMax = positiveInt("cosineAnnealingLr", "tMax", o.tMax);
   const etaMin = number("cosineAnnealingLr", "etaMin", o.etaMin ?? 0, 0);
@@ -186,7 +184,7 @@ export interface CosineAnnealingWarmRestartsOptions {
  * ```
  * @category Schedules
  */
-export const cosineAnnealingWarmRestarts = define("cosineAnnealingWarmRestarts", (optimizer: AnyOptimizer, opts: CosineAnnealingWarmRestartsOptions): LrSchedule => {
+export const cosineAnnealingWarmRestarts = define("cosineAnnealingWarmRestarts", (optimizer: Optimizer, opts: CosineAnnealingWarmRestartsOptions): LrSchedule => {
   const where = "cosineAnnealingWarmRestarts";
   const o = options(opts, where, ["t0", "tMult", "etaMin"]);
   const t0 = positiveInt(where, "t0", o.t0);
@@ -232,7 +230,7 @@ export interface LinearWarmupOptions {
  * ```
  * @category Schedules
  */
-export const linearWarmup = define("linearWarmup", (optimizer: AnyOptimizer, opts: LinearWarmupOptions): LrSchedule => {
+export const linearWarmup = define("linearWarmup", (optimizer: Optimizer, opts: LinearWarmupOptions): LrSchedule => {
   const o = options(opts, "linearWarmup", ["warmupSteps", "startFactor", "endFactor"]);
   const steps = positiveInt("linearWarmup", "warmupSteps", o.warmupSteps);
   const start = number("linearWarmup", "startFactor", o.startFactor ?? 0, 0, 1);
@@ -266,7 +264,7 @@ export interface PolynomialLrOptions {
  * ```
  * @category Schedules
  */
-export const polynomialLr = define("polynomial", (optimizer: AnyOptimizer, opts: PolynomialLrOptions): LrSchedule => {
+export const polynomialLr = define("polynomial", (optimizer: Optimizer, opts: PolynomialLrOptions): LrSchedule => {
   const o = options(opts, "polynomialLr", ["totalSteps", "power", "endLr"]);
   const total = positiveInt("polynomialLr", "totalSteps", o.totalSteps);
   const power = number("polynomialLr", "power", o.power ?? 1, 0);
@@ -296,7 +294,7 @@ export interface LambdaLrOptions {
  * ```
  * @category Schedules
  */
-export const lambdaLr = define("lambda", (optimizer: AnyOptimizer, opts: LambdaLrOptions): LrSchedule => {
+export const lambdaLr = define("lambda", (optimizer: Optimizer, opts: LambdaLrOptions): LrSchedule => {
   const o = options(opts, "lambdaLr", ["lrLambda"]);
   const groups = optimizer.paramGroups.length;
   const given = o.lrLambda;
@@ -354,7 +352,7 @@ export interface OneCycleLrOptions {
  * ```
  * @category Schedules
  */
-export const oneCycleLr = define("oneCycle", (optimizer: AnyOptimizer, opts: OneCycleLrOptions): LrSchedule => {
+export const oneCycleLr = define("oneCycle", (optimizer: Optimizer, opts: OneCycleLrOptions): LrSchedule => {
   const where = "oneCycleLr";
   const o = options(opts, where, ["maxLr", "totalSteps", "pctStart", "annealStrategy", "cycleMomentum", "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase"]);
   const groups = optimizer.paramGroups;

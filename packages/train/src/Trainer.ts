@@ -260,7 +260,7 @@ export class Trainer {
       this.loader.loadStateDict(ckpt.state.data as Parameters<DataLoader<unknown, unknown>["loadStateDict"]>[0]);
     }
     ckpt.state.callbacks.forEach((s, i) => {
-      if (s !== null && this.callbacks[i]?.loadStateDict !== undefined) this.callbacks[i].loadStateDict!(s);
+      if (s !== null) this.callbacks[i]?.loadStateDict?.(s);
     });
     return ckpt.state.epoch;
   }

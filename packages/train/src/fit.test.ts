@@ -58,7 +58,11 @@ describe("fit", () => {
     const out = predict(model, x, { batchSize: 2 });
     expect(out.shape).toEqual([3, 2]);
     const direct = model.forward(x).toArray() as number[][];
-    (out.toArray() as number[][]).forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(direct[i][j], 6)));
+    (out.toArray() as number[][]).forEach((row, i) => {
+      row.forEach((v, j) => {
+        expect(v).toBeCloseTo(direct[i][j], 6);
+      });
+    });
   });
 
   it("rejects bad input with clear errors", async () => {

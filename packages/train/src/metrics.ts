@@ -236,7 +236,12 @@ export class ConfusionMatrix implements Metric {
   result(): number {
     let diag = 0;
     let total = 0;
-    this.counts.forEach((row, i) => row.forEach((v, j) => ((total += v), i === j && (diag += v))));
+    this.counts.forEach((row, i) => {
+      row.forEach((v, j) => {
+        total += v;
+        if (i === j) diag += v;
+      });
+    });
     return total === 0 ? NaN : diag / total;
   }
 

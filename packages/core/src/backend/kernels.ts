@@ -72,14 +72,26 @@ export interface Pool2dAttrs {
   ceilMode?: boolean;
 }
 
-/** @category Backends */
-export type UnaryKernels = { [K in UnaryOp]: (x: Tensor, out?: Tensor | null, p0?: number, p1?: number) => Tensor };
-/** @category Backends */
-export type BinaryKernels = { [K in BinaryOp]: (a: Tensor, b: Tensor, out?: Tensor | null) => Tensor };
-/** @category Backends */
-export type ReduceKernels = { [K in ReduceOp]: (x: Tensor, axes: readonly number[], keepDims: boolean) => Tensor };
-/** @category Backends */
-export type ArgReduceKernels = { [K in ArgReduceOp]: (x: Tensor, axis: number, keepDims: boolean) => Tensor };
+/** The elementwise unary kernels, one per {@link UnaryOp}. @category Backends */
+export type UnaryKernels = {
+  /** Elementwise unary kernel named by its op; `p0`, `p1` carry its parameters (slope, bounds), `out` is written when given. */
+  [K in UnaryOp]: (x: Tensor, out?: Tensor | null, p0?: number, p1?: number) => Tensor;
+};
+/** The broadcasting binary kernels, one per {@link BinaryOp}. @category Backends */
+export type BinaryKernels = {
+  /** Broadcasting binary kernel named by its op; `out` is written when given. */
+  [K in BinaryOp]: (a: Tensor, b: Tensor, out?: Tensor | null) => Tensor;
+};
+/** The reductions over a set of axes, one per {@link ReduceOp}. @category Backends */
+export type ReduceKernels = {
+  /** Reduction named by its op over `axes`, keeping them as size 1 when `keepDims`. */
+  [K in ReduceOp]: (x: Tensor, axes: readonly number[], keepDims: boolean) => Tensor;
+};
+/** The index-of-extreme reductions along one axis, one per {@link ArgReduceOp}. @category Backends */
+export type ArgReduceKernels = {
+  /** Index of the extreme value along `axis` (int32), named by its op. */
+  [K in ArgReduceOp]: (x: Tensor, axis: number, keepDims: boolean) => Tensor;
+};
 
 /**
  * Kernels that are not a family of elementwise or reduction ops.

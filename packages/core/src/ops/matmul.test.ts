@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Generator, ShapeError, ValueError, gradCheck, matmul, randn, tensor, arange, zeros } from "../index.js";
+import { Generator, ShapeError, ValueError, grad, gradCheck, matmul, randn, tensor, arange, zeros } from "../index.js";
 
 const g = new Generator(11);
 const r = (shape: number[]) => randn(shape, { dtype: "float64", generator: g });
@@ -62,6 +62,19 @@ describe("matmul", () => {
     expect(gradCheck((a, b) => matmul(a.transpose(0, 1), b.transpose()), [r([3, 2, 4]), r([2, 4])])).toBe(true);
     // broadcast via expand (stride 0) on a matrix axis
     expect(gradCheck((a, b) => matmul(a.expand([3, 4]), b), [r([1, 4]), r([4, 2])])).toBe(true);
+  });
+
+  it("gives a weight used as W.T (a Linear layer) a contiguous gradient with the right values", () => {
+    const x = tensor([[1, 2], [3, 4], [5, 6]]); // [3, 2]
+    const w = tensor([[1, 0], [0, 1], [1, 1], [2, -1]], { requiresGrad: true }); // [4, 2]
+    matmul(x, w.T).sum().backward();
+    // d/dW sum(x W^T) = 1^T x: every row of W gets the column sums of x, [9, 12]
+    expect(w.grad!.toArray()).toEqual([[9, 12], [9, 12], [9, 12], [9, 12]]);
+    // computed in W's own layout, so no transposing copy is needed to store it
+    expect(grad((v) => matmul(x, v.T).sum())(w)[0].isContiguous).toBe(true);
+    const x3 = r([2, 3, 4]);
+    expect(gradCheck((a, b) => matmul(a, b.T), [x3, r([5, 4])])).toBe(true);
+    expect(gradCheck((a, b) => matmul(a, b.T), [x3, r([5, 4])], { secondOrder: true })).toBe(true);
   });
 
   it("has correct second derivatives", () => {

@@ -61,9 +61,28 @@ const matmulOp: (a: Tensor, b: Tensor) => Tensor = defineOp({
   },
   backward: (g, [a, b]) => [
     a.requiresGrad ? sumTo(matmulOp(g, transpose(b)), a.shape) : null,
-    b.requiresGrad ? sumTo(matmulOp(transpose(a), g), b.shape) : null,
+    b.requiresGrad ? matrixGrad(g, a, b) : null,
   ],
 });
+
+/** Whether the last two axes of x are laid out column by column (x is a transposed view, like `W.T`). */
+function isColumnMajor(x: Tensor): boolean {
+  const r = x.rank;
+  return x.strides[r - 2] === 1 && x.strides[r - 1] === x.shape[r - 2] && x.shape[r - 2] > 1 && x.shape[r - 1] > 1;
+}
+
+// dB for one matrix B [K, N] (a Linear layer's W.T): every row of every batch of A meets B, so
+// dB = A_flat^T G_flat is one GEMM over all rows instead of one per batch plus a reduction. When B
+// is a transposed view, dB is computed as (G_flat^T A_flat)^T so that the transpose's backward
+// hands the weight a contiguous gradient, not a strided one that costs a transposing copy.
+function matrixGrad(g: Tensor, a: Tensor, b: Tensor): Tensor {
+  const k = a.shape[a.rank - 1];
+  const n = b.shape[b.rank - 1];
+  if (b.rank !== 2 || k === 0 || n === 0) return sumTo(matmulOp(transpose(a), g), b.shape);
+  const a2 = a.rank === 2 ? a : reshape(a, [a.size / k, k]);
+  const g2 = g.rank === 2 ? g : reshape(g, [g.size / n, n]);
+  return isColumnMajor(b) ? transpose(matmulOp(transpose(g2), a2)) : matmulOp(transpose(a2), g2);
+}
 
 /**
  * Matrix product with NumPy semantics: 1-D by 1-D is the dot product (a scalar); a 1-D

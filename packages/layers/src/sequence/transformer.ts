@@ -51,7 +51,7 @@ export interface TransformerEncoderLayerOptions {
 export interface TransformerForwardOptions {
   /** The attention mask, [L, L] or [N * nhead, L, L]; bool true = may not attend, float = added (see {@link MultiheadAttention}). */
   srcMask?: Tensor | null;
-  /** [N, L]: bool true marks padding positions, which no position attends to; float is added. */
+  /** Shape `[N, L]`: bool true marks padding positions, which no position attends to; float is added. */
   srcKeyPaddingMask?: Tensor | null;
 }
 

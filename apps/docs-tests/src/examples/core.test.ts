@@ -1,0 +1,3 @@
+import { runExamples } from "../runExamples.js";
+
+await runExamples("core");
