@@ -25,12 +25,17 @@ const run = (args) => {
   }
 };
 
+/** The code of a compiled file without its comments (which may mention import.meta). */
+function withoutComments(code) {
+  return code.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:])\/\/.*$/gm, "$1");
+}
+
 /** Fails on `import.meta` in CommonJS output: unchecked, it would only fail at load time. */
 function rejectImportMeta(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) rejectImportMeta(path);
-    else if (entry.name.endsWith(".js") && /\bimport\.meta\b/.test(readFileSync(path, "utf8"))) {
+    else if (entry.name.endsWith(".js") && /\bimport\.meta\b/.test(withoutComments(readFileSync(path, "utf8")))) {
       console.error(`build-package: ${path} uses import.meta, which CommonJS (tslab, require) cannot load`);
       process.exit(1);
     }

@@ -1,7 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { perBackendConfig } from "../../scripts/vitest-per-backend.mjs";
 
-export default defineConfig({
-  resolve: { conditions: ["@backprop/source"] },
-  ssr: { resolve: { conditions: ["@backprop/source"] } },
-  test: { include: ["src/**/*.test.ts"] },
-});
+// Every test here runs on the js, native and wasm backends.
+export default perBackendConfig();

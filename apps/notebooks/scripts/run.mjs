@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The notebooks' `test`: executes every notebook in notebooks/ through the real Jupyter
 // protocol (nbclient on Debian's /usr/bin/python3, the tslab kernel registered by kernel.mjs),
-// one at a time, and writes the executed copies with their outputs to build/ for the docs site.
+// two at a time (NOTEBOOK_JOBS), and writes the executed copies with their outputs to build/ for the docs site.
 // A cell that throws, or fails to type-check, fails its notebook. Prints `N passed, N failed`.
 // With --outputFile=FILE (as scripts/test.mjs passes to every workspace) it also writes a
 // vitest-style JSON report there, so the root summary counts one test per notebook.
@@ -72,13 +72,21 @@ async function main() {
     .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
     .sort();
   if (files.length === 0) throw new Error(`notebooks: no notebook in ${notebookDir} matches ${filters.join(", ") || "*.ipynb"}`);
+  // Two at a time: most of a small notebook's time is kernel start-up and type-checking, which
+  // overlaps well with the one that trains on MNIST.
+  const jobs = Math.max(1, Number(process.env.NOTEBOOK_JOBS ?? 2) || 1);
   const results = [];
-  for (const file of files) {
-    const r = await execute(file);
-    results.push(r);
-    console.log(`${r.ok ? "ok  " : "FAIL"} ${file} (${r.seconds.toFixed(1)} s)`);
-    if (!r.ok) console.log(r.log.trim().split("\n").map((l) => `     ${l}`).join("\n"));
-  }
+  const queue = [...files];
+  const worker = async () => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      const r = await execute(file);
+      results.push(r);
+      console.log(`${r.ok ? "ok  " : "FAIL"} ${file} (${r.seconds.toFixed(1)} s)`);
+      if (!r.ok) console.log(r.log.trim().split("\n").map((l) => `     ${l}`).join("\n"));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, worker));
+  results.sort((a, b) => a.file.localeCompare(b.file));
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   if (outputFile !== undefined) {
