@@ -1,7 +1,7 @@
 """PyTorch peer of `npm run bench`: the same workloads, timing rules and data as the Node side.
 
-Usage: python3 torch_bench.py '<json request>'; prints one JSON line.
-Request: {"task": "matmul", "n": 256, "warmup": 2, "reps": 7, "threads": 0}
+Usage: python3 torch_bench.py; reads one JSON request a line on stdin, answers each with one
+JSON line on stdout ({"error": "..."} on failure), until stdin closes. Requests: {"task": "matmul", "n": 256, "warmup": 2, "reps": 7, "threads": 0}
      or  {"task": "train", "model": "mlp"|"cnn", "batchSize": 128, "lr": 1e-3,
           "images": "<float32 file>", "labels": "<int32 file>", "count": 10000,
           "epochs": 4, "maxBatches": 1000000, "budgetSeconds": 10, "threads": 0}
@@ -77,13 +77,19 @@ def train(req):
 
 
 def main():
-    req = json.loads(sys.argv[1])
-    if req.get("threads", 0) > 0:
-        torch.set_num_threads(req["threads"])
-    out = matmul(req) if req["task"] == "matmul" else train(req)
-    out["torch"] = torch.__version__
-    out["threads"] = torch.get_num_threads()
-    print(json.dumps(out))
+    for line in sys.stdin:
+        if line.strip() == "":
+            continue
+        try:
+            req = json.loads(line)
+            if req.get("threads", 0) > 0:
+                torch.set_num_threads(req["threads"])
+            out = {"matmul": matmul, "train": train, "info": lambda _: {}}[req["task"]](req)
+            out["torch"] = torch.__version__
+            out["threads"] = torch.get_num_threads()
+        except Exception as error:  # reported to the Node side as this peer's error for the case
+            out = {"error": f"{type(error).__name__}: {error}"}
+        print(json.dumps(out), flush=True)
 
 
 main()

@@ -40,12 +40,12 @@ const member =
 /** The name declared right after a doc comment, and the class it sits in (if any). */
 function symbolAfter(lines: string[], from: number, classStack: string | null): string {
   for (let i = from; i < Math.min(lines.length, from + 8); i++) {
-    const line = lines[i]!;
+    const line = lines[i];
     if (/^\s*(\/\/|@|$)/.test(line)) continue;
     const decl = declaration.exec(line);
-    if (decl) return decl[1]!;
+    if (decl) return decl[1];
     const m = member.exec(line);
-    if (m) return classStack ? `${classStack}.${m[1]!}` : m[1]!;
+    if (m) return classStack ? `${classStack}.${m[1]}` : m[1];
     return line.trim().slice(0, 40);
   }
   return "(unknown)";
@@ -54,9 +54,9 @@ function symbolAfter(lines: string[], from: number, classStack: string | null): 
 /** The body of the `@example` tag inside one doc comment's text (markers stripped). */
 function exampleCode(body: string): string {
   const fences = [...body.matchAll(/```(?:ts|typescript|js|javascript)?[^\n]*\n([\s\S]*?)```/g)];
-  if (fences.length > 0) return fences.map((f) => f[1]!).join("\n");
+  if (fences.length > 0) return fences.map((f) => f[1]).join("\n");
   const inline = [...body.matchAll(/`([^`]+)`/g)];
-  if (inline.length > 0) return inline.map((f) => f[1]!).join("\n");
+  if (inline.length > 0) return inline.map((f) => f[1]).join("\n");
   return body.trim();
 }
 
@@ -81,11 +81,11 @@ export function examplesOf(pkg: string): Example[] {
     let currentClass: string | null = null;
     let classIndent = -1;
     for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
+      const line = lines[i];
       const cls = /^(\s*)(?:export\s+)?(?:abstract\s+)?class\s+([A-Za-z_$][\w$]*)/.exec(line);
       if (cls) {
         currentClass = cls[2]!;
-        classIndent = cls[1]!.length;
+        classIndent = cls[1].length;
       } else if (currentClass && new RegExp(`^\\s{${classIndent}}}`).test(line)) {
         currentClass = null;
       }
@@ -93,7 +93,7 @@ export function examplesOf(pkg: string): Example[] {
       if (start < 0) continue;
       // Collect the whole comment.
       let end = i;
-      while (end < lines.length && !lines[end]!.includes("*/", end === i ? start + 3 : 0)) end++;
+      while (end < lines.length && !lines[end].includes("*/", end === i ? start + 3 : 0)) end++;
       const raw = lines.slice(i, end + 1).join("\n");
       if (!raw.includes("@example")) {
         i = end;
@@ -150,11 +150,11 @@ export function guideBlocks(): GuideCode[] {
       const lines = readFileSync(path, "utf8").split("\n");
       const blocks: { line: number; code: string }[] = [];
       for (let i = 0; i < lines.length; i++) {
-        const open = /^```(ts|typescript)\s*(.*)$/.exec(lines[i]!);
+        const open = /^```(ts|typescript)\s*(.*)$/.exec(lines[i]);
         if (!open) continue;
         let end = i + 1;
-        while (end < lines.length && !lines[end]!.startsWith("```")) end++;
-        if (!open[2]!.includes("no-run")) blocks.push({ line: i + 1, code: lines.slice(i + 1, end).join("\n") });
+        while (end < lines.length && !lines[end].startsWith("```")) end++;
+        if (!open[2].includes("no-run")) blocks.push({ line: i + 1, code: lines.slice(i + 1, end).join("\n") });
         i = end;
       }
       return { file: relative(root, path), blocks };
@@ -174,9 +174,9 @@ export function joinBlocks(blocks: readonly string[]): string {
     for (const line of block.split("\n")) {
       const m = importLine.exec(line);
       if (m) {
-        const names = imports.get(m[3]!) ?? new Set<string>();
-        for (const n of m[2]!.split(",").map((s) => s.trim()).filter(Boolean)) names.add(m[1] ? `type ${n.replace(/^type\s+/, "")}` : n);
-        imports.set(m[3]!, names);
+        const names = imports.get(m[3]) ?? new Set<string>();
+        for (const n of m[2].split(",").map((s) => s.trim()).filter(Boolean)) names.add(m[1] ? `type ${n.replace(/^type\s+/, "")}` : n);
+        imports.set(m[3], names);
       } else body.push(line);
     }
   }

@@ -1,15 +1,18 @@
 /**
  * PyTorch (Debian's python3-torch, run by /usr/bin/python3) in a child process that runs
  * bench/python/torch_bench.py: the same workloads, timing rules and MNIST arrays (handed over
- * as raw float32/int32 files). Two variants: glibc's default allocator settings, and "tuned"
- * (`GLIBC_TUNABLES` raising the mmap and trim thresholds), because PyTorch's allocator otherwise
- * returns memory to the OS every step and pays the page faults again.
+ * as raw float32/int32 files). Each variant keeps one child for the whole run and sends it one
+ * JSON request a line. Variants: a thread count, and glibc's default allocator settings or
+ * "tuned" (`GLIBC_TUNABLES` raising the mmap and trim thresholds), because PyTorch's allocator
+ * otherwise returns memory to the OS every step and pays the page faults again.
  * @module
  */
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { median } from "../timing.js";
 import type { Contender, EpochTiming, MnistArrays, TrainResult } from "../types.js";
@@ -17,16 +20,6 @@ import type { Contender, EpochTiming, MnistArrays, TrainResult } from "../types.
 const python = "/usr/bin/python3";
 const script = fileURLToPath(new URL("../../python/torch_bench.py", import.meta.url));
 const tunables = "glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=1073741824";
-
-/** Runs python with `args`; resolves to stdout, rejects with stderr's last line. */
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(python, args, { env, maxBuffer: 1 << 24, timeout: 600_000 }, (error, stdout, stderr) => {
-      if (error === null) resolve(stdout);
-      else reject(new Error(stderr.trim().split("\n").pop() ?? error.message));
-    });
-  });
-}
 
 /** The MNIST arrays written once to a temporary folder for the child processes. */
 let files: { dir: string; images: string; labels: string; data: MnistArrays } | undefined;
@@ -45,33 +38,79 @@ function dataFiles(data: MnistArrays): { images: string; labels: string } {
   return files;
 }
 
-/**
- * PyTorch with `threads` intra-op threads (0: PyTorch's default, one per core), with glibc's
- * default allocator settings or the tuned ones.
- */
+type Answer = Record<string, unknown>;
+
+/** A python child answering one JSON line per request. */
+class TorchChild {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly waiting: ((answer: Answer) => void)[] = [];
+  private stderr = "";
+
+  constructor(env: NodeJS.ProcessEnv) {
+    this.child = spawn(python, [script], { env, stdio: ["pipe", "pipe", "pipe"] });
+    this.child.stderr.on("data", (chunk: Buffer) => { this.stderr = (this.stderr + chunk.toString()).slice(-4000); });
+    createInterface({ input: this.child.stdout }).on("line", (line) => {
+      let answer: Answer;
+      try {
+        answer = JSON.parse(line) as Answer;
+      } catch {
+        return; // not ours: something the library printed
+      }
+      this.waiting.shift()?.(answer);
+    });
+    const fail = (why: string): void => {
+      for (const resolve of this.waiting.splice(0)) resolve({ error: why });
+    };
+    this.child.on("error", (error) => { fail(error.message); });
+    this.child.on("exit", (code) => { fail(`python exited with code ${String(code)}: ${this.stderr.trim().split("\n").pop() ?? ""}`); });
+  }
+
+  ask(request: object): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push((answer) => {
+        if (typeof answer.error === "string") reject(new Error(answer.error));
+        else resolve(answer);
+      });
+      this.child.stdin.write(JSON.stringify(request) + "\n");
+    });
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+}
+
+/** PyTorch with `threads` intra-op threads, with glibc's default allocator settings or the tuned ones. */
 export function pytorch(options: { tuned: boolean; threads: number }): Contender {
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (options.tuned) env.GLIBC_TUNABLES = tunables;
   else delete env.GLIBC_TUNABLES;
-  const ask = async (request: object): Promise<Record<string, unknown>> => {
-    const out = await run([script, JSON.stringify({ ...request, threads: options.threads })], env);
-    return JSON.parse(out.trim().split("\n").pop() ?? "{}") as Record<string, unknown>;
+  let child: TorchChild | undefined;
+  let version: string | undefined;
+  const ask = (request: object): Promise<Answer> => {
+    if (child === undefined) throw new Error("pytorch: not loaded");
+    return child.ask({ ...request, threads: options.threads });
   };
-  let version = "";
   return {
-    name: `pytorch${options.threads > 0 ? ` ${options.threads}T` : ""}${options.tuned ? " tuned" : ""}`,
+    name: `pytorch ${options.threads}T${options.tuned ? " tuned" : ""}`,
     async load() {
+      child = new TorchChild(env);
       try {
-        await run(["-c", "import torch"], env);
+        const info = await ask({ task: "info" });
+        version = `torch ${String(info.torch)}, ${String(info.threads)} threads${options.tuned ? `, GLIBC_TUNABLES=${tunables}` : ""}`;
+        return undefined;
       } catch (error) {
+        child.close();
+        child = undefined;
         return `${python} -c 'import torch' failed (${error instanceof Error ? error.message : String(error)}); install Debian's python3-torch`;
       }
-      const info = await ask({ task: "matmul", n: 8, warmup: 0, reps: 1 });
-      version = `torch ${String(info.torch)}, ${String(info.threads)} threads`;
-      return undefined;
     },
     get version() {
       return version;
+    },
+    close() {
+      child?.close();
+      child = undefined;
     },
     async matmul(n, timing) {
       const out = await ask({ task: "matmul", n, warmup: timing.warmup, reps: timing.reps });

@@ -4,7 +4,7 @@
  * does to one parameter is a separate, pure {@link OptimizerRule}.
  * @module
  */
-import { DTypeError, ShapeError, Tensor, ValueError, formatShape, isFloat, keep, kernels, noGrad, register, withGradMode, zeros } from "@backprop/core";
+import { DTypeError, ShapeError, Tensor, ValueError, formatShape, isFloat, keep, kernels, noGrad, register, shapesEqual, withGradMode, zeros } from "@backprop/core";
 
 declare module "@backprop/core" {
   interface Registry {
@@ -311,7 +311,7 @@ export class Optimizer<H extends HyperParams = HyperParams> {
   private updateOne(p: Tensor, group: ParamGroup<H>): void {
     const grad = p.grad;
     if (grad === null) return;
-    if (formatShape(grad.shape) !== formatShape(p.shape)) {
+    if (!shapesEqual(grad.shape, p.shape)) {
       throw new ShapeError(`${this.rule.name}.step: gradient of a ${p.describe()}; expected shape ${formatShape(p.shape)}, got ${formatShape(grad.shape)}`);
     }
     let s = this.state.get(p);

@@ -47,15 +47,18 @@ describe("scatterPlot and decisionBoundary", () => {
   test("the regions follow the classifier: class 1 where x2 > x1", async () => {
     const x = tensor([[0, 0], [1, 1], [0, 1], [1, 0]]);
     const fig = await decisionBoundary((p) => p.matmul(tensor([[-1], [1]])), x, { labels: [0, 0, 1, 0], resolution: 4, margin: 0 });
-    const cells = labelsOf(fig.svg).filter((a) => a.startsWith("x₁: ") && a.includes("x₂") && a.includes("class") && a.split(";").length > 3);
+    // Grid cells are unlabelled rects in the class colours (0: #4c78a8, 1: #f58518).
+    const cells = fig.svg.match(/<path d="M[^"]*" fill="#[0-9a-f]{6}" opacity="0.35"\/>/g) ?? [];
     // A 4 x 4 grid over [0, 1]^2: a cell is class 1 when its centre lies above the diagonal (6 of 16).
     expect(cells.length).toBe(16);
-    expect(cells.filter((a) => a.endsWith("class: 1")).length).toBe(6);
+    expect(cells.filter((c) => c.includes("#f58518")).length).toBe(6);
+    expect(labelsOf(fig.svg)).toContain("x0: 0; x1: 1; label: 1"); // the data points on top
   });
   test("argmax over several scores, and a shape check on them", async () => {
     const x = tensor([[0, 0], [1, 1]]);
     const fig = await decisionBoundary((p) => p, x, { resolution: 2, margin: 0 });
-    expect(labelsOf(fig.svg).filter((a) => a.endsWith("class: 0")).length).toBe(3);
+    // argmax(x1, x2) with ties to class 0: only the cell centred at (0.25, 0.75) is class 1
+    expect((fig.svg.match(/<path d="M[^"]*" fill="#4c78a8" opacity="0.35"\/>/g) ?? []).length).toBe(3);
     await expect(decisionBoundary((p) => p.sum(), x)).rejects.toThrow(/one row of scores per point/);
   });
 });
@@ -64,8 +67,10 @@ describe("imageGrid", () => {
   test("draws the dark pixels and captions `pred (true)`, wrong ones in red", async () => {
     const img = tensor([[[0, 1], [0, 0]], [[1, 1], [1, 0]]]);
     const fig = await imageGrid(img, { labels: [3, 7], predictions: [3, 1], pixelSize: 4 });
-    const rects = fig.svg.match(/aria-label="x: \d+; y: \d+; x2: \d+; y2: \d+; v: 1"/g) ?? [];
+    // Ink pixels are 4 x 4 rects in the darkest grey; white ones are left out.
+    const rects = fig.svg.match(/<path d="M\d+,\d+h4v4h-4Z" fill="rgb\(30, 30, 30\)"\/>/g) ?? [];
     expect(rects.length).toBe(4); // 1 ink pixel in the first image, 3 in the second
+    expect(fig.svg.match(/<path d="M\d+,\d+h4v4h-4Z"/g)?.length).toBe(4);
     expect(texts(fig.svg)).toEqual(expect.arrayContaining(["3 (3)", "1 (7)"]));
     expect(fig.svg).toMatch(/text: 1 \(7\)"[^>]*fill="#d62728"/);
     expect(fig.svg).toMatch(/text: 3 \(3\)"[^>]*fill="#222222"/);

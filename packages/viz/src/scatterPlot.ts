@@ -166,7 +166,8 @@ export async function decisionBoundary(classifier: Classifier, x: Tensor, option
     layer: [
       {
         data: { values: cells },
-        mark: { type: "rect", opacity: 0.35 },
+        // One accessibility label per grid cell would triple the size of the SVG.
+        mark: { type: "rect", opacity: 0.35, aria: false },
         encoding: {
           x: { field: "gx0", type: "quantitative", title: "x₁", scale: { zero: false, nice: false } },
           x2: { field: "gx0e" },

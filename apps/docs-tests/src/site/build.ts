@@ -59,12 +59,12 @@ function renderSource(repoPath: string): void {
   const body = lines.map((html, i) => {
     const src = plain[i] ?? "";
     const c = /^(\s*)(?:export\s+)?(?:abstract\s+)?class\s+([A-Za-z_$][\w$]*)/.exec(src);
-    if (c) cls = { name: c[2]!, indent: c[1]!.length };
+    if (c) cls = { name: c[2], indent: c[1].length };
     else if (cls && new RegExp(`^\\s{${cls.indent}}}`).test(src)) cls = null;
     let anchor = "";
     const d = declaration.exec(src);
     const m = cls && !d && !/^\s*(\/\/|\/?\*)/.test(src) ? member.exec(src) : null;
-    const name = d ? d[1]! : m && cls && src.search(/\S/) === cls.indent + 2 ? `${cls.name}.${m[1]!}` : null;
+    const name = d ? d[1] : m && cls && src.search(/\S/) === cls.indent + 2 ? `${cls.name}.${m[1]}` : null;
     if (name !== null && !ids.has(name)) {
       ids.add(name);
       anchor = `<span id="${escapeHtml(name)}"></span>`;
@@ -125,7 +125,7 @@ function rewriteLinks(): string[] {
   const anchorsOf = (file: string): Set<string> => {
     let set = anchors.get(file);
     if (!set) {
-      set = new Set([...readFileSync(file, "utf8").matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]!));
+      set = new Set([...readFileSync(file, "utf8").matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]));
       anchors.set(file, set);
     }
     return set;

@@ -39,6 +39,7 @@ export interface RenderedNotebook {
 }
 
 const text = (v: string | string[] | undefined): string => (Array.isArray(v) ? v.join("") : (v ?? ""));
+// eslint-disable-next-line no-control-regex -- ANSI colour codes in kernel output start with ESC
 const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
 
 /** HTML-escapes text. */
@@ -117,7 +118,7 @@ export function renderNotebook(path: string, outDir: string, links: { css: strin
     if (cell.cell_type === "markdown") {
       if (title === stem) {
         const heading = /^#+\s+(.+)$/m.exec(source);
-        if (heading) title = heading[1]!.trim();
+        if (heading) title = heading[1].trim();
       }
       if (summary === "") {
         const para = source.split(/\n\s*\n/).map((p) => p.trim()).find((p) => p !== "" && !p.startsWith("#"));
