@@ -69,7 +69,7 @@ function session(j: Jax, spec: TrainSpec, data: MnistArrays): TrainSession {
   const lossOf = (p: JArray[], x: JArray, y: JArray): JArray => np.mean(np.sum(y.mul(nn.logSoftmax(forward(p, x), -1)), -1)).mul(-1);
   // lrT = lr * sqrt(1 - beta2^t) / (1 - beta1^t) is passed in, so that one trace serves every step.
   const step = j.jit((p: JArray[], m: JArray[], v: JArray[], lrT: JArray, x: JArray, y: JArray) => {
-    const [loss, grads] = j.valueAndGrad(lossOf)(p, x, y);
+    const [loss, grads] = j.valueAndGrad(lossOf)(p.map((pi) => pi.ref), x, y);
     const m2 = m.map((mi, i) => mi.mul(beta1).add(grads[i].ref.mul(1 - beta1)));
     const v2 = v.map((vi, i) => vi.mul(beta2).add(np.square(grads[i]).mul(1 - beta2)));
     const p2 = p.map((pi, i) => pi.sub(m2[i].ref.mul(lrT.ref).div(np.sqrt(v2[i].ref).add(eps))));
@@ -87,8 +87,8 @@ function session(j: Jax, spec: TrainSpec, data: MnistArrays): TrainSession {
     },
     async loss() {
       if (last === null) return NaN;
-      const value = (await last.ref.data())[0];
-      return value;
+      const values = (await last.ref.data()) as Float32Array;
+      return values[0];
     },
     dispose() {
       last?.dispose();

@@ -15,6 +15,7 @@ import type { Contender, MnistArrays, TrainSpec } from "../types.js";
 type Tf = typeof import("@tensorflow/tfjs-core");
 type TfTensor = import("@tensorflow/tfjs-core").Tensor;
 type TfVariable = import("@tensorflow/tfjs-core").Variable;
+type Tensor4D = import("@tensorflow/tfjs-core").Tensor4D;
 
 const require = createRequire(import.meta.url);
 let tf: Tf | undefined;
@@ -23,6 +24,8 @@ let tf: Tf | undefined;
 function core(): Tf {
   if (tf === undefined) {
     tf = require("@tensorflow/tfjs-core") as Tf;
+    // Gradients are registered separately (tfjs-layers and the tfjs bundle import this).
+    require("@tensorflow/tfjs-core/dist/register_all_gradients");
     // Production mode, as a user measuring speed would run it; it also silences the hint to
     // install tfjs-node (which cannot install here: its install script downloads libtensorflow).
     tf.enableProdMode();
@@ -37,7 +40,7 @@ function session(t: Tf, spec: TrainSpec, data: MnistArrays): TrainSession {
   for (let i = 0; i < batchCount(spec, data); i++) {
     const pixels = data.images.slice(i * b * 784, (i + 1) * b * 784);
     xs.push(spec.model === "mlp" ? t.tensor2d(pixels, [b, 784]) : t.tensor4d(pixels, [b, 28, 28, 1]));
-    ys.push(t.tidy(() => t.oneHot(t.tensor1d(data.labels.slice(i * b, (i + 1) * b), "int32"), 10).toFloat()));
+    ys.push(t.tidy(() => t.cast(t.oneHot(t.tensor1d(data.labels.slice(i * b, (i + 1) * b), "int32"), 10), "float32")));
   }
   // He-uniform weights, zero biases; the initial values do not change the speed.
   const weight = (shape: number[], fanIn: number): TfVariable => t.variable(t.randomUniform(shape, -Math.sqrt(6 / fanIn), Math.sqrt(6 / fanIn), "float32", 1));
@@ -47,22 +50,21 @@ function session(t: Tf, spec: TrainSpec, data: MnistArrays): TrainSession {
   if (spec.model === "mlp") {
     const [w1, b1, w2, b2, w3, b3] = [weight([784, 256], 784), bias(256), weight([256, 128], 256), bias(128), weight([128, 10], 128), bias(10)];
     vars.push(w1, b1, w2, b2, w3, b3);
-    forward = (x) => t.relu(t.relu(x.matMul(w1).add(b1)).matMul(w2).add(b2)).matMul(w3).add(b3);
+    const dense = (x: TfTensor, w: TfTensor, bias: TfTensor): TfTensor => t.add(t.matMul(x, w), bias);
+    forward = (x) => dense(t.relu(dense(t.relu(dense(x, w1, b1)), w2, b2)), w3, b3);
   } else {
     const [k1, c1, k2, c2, w, bw] = [weight([3, 3, 1, 32], 9), bias(32), weight([3, 3, 32, 64], 288), bias(64), weight([1600, 10], 1600), bias(10)];
     vars.push(k1, c1, k2, c2, w, bw);
-    forward = (x) => {
-      const h1 = t.maxPool(t.relu(t.conv2d(x as import("@tensorflow/tfjs-core").Tensor4D, k1 as import("@tensorflow/tfjs-core").Tensor4D, 1, "valid").add(c1)), 2, 2, "valid");
-      const h2 = t.maxPool(t.relu(t.conv2d(h1, k2 as import("@tensorflow/tfjs-core").Tensor4D, 1, "valid").add(c2)), 2, 2, "valid");
-      return h2.reshape([b, 1600]).matMul(w).add(bw);
-    };
+    // NHWC, TF.js's native layout for conv2d and maxPool.
+    const block = (x: Tensor4D, k: TfTensor, c: TfTensor): Tensor4D => t.maxPool(t.relu(t.add(t.conv2d(x, k as Tensor4D, 1, "valid"), c)) as Tensor4D, 2, 2, "valid");
+    forward = (x) => t.add(t.matMul(t.reshape(block(block(x as Tensor4D, k1, c1), k2, c2), [b, 1600]), w), bw);
   }
   const optimizer = t.train.adam(spec.lr);
   let last: TfTensor | null = null;
   return {
     step(index) {
       last?.dispose();
-      last = optimizer.minimize(() => t.losses.softmaxCrossEntropy(ys[index], forward(xs[index])) as import("@tensorflow/tfjs-core").Scalar, true, vars);
+      last = optimizer.minimize(() => t.losses.softmaxCrossEntropy<TfTensor, import("@tensorflow/tfjs-core").Scalar>(ys[index], forward(xs[index])), true, vars);
     },
     async loss() {
       return last === null ? NaN : (await last.data())[0];

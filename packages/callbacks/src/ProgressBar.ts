@@ -51,7 +51,8 @@ export class ProgressBar implements Callback {
     if (!["auto", "bar", "lines", "silent"].includes(mode)) {
       throw new ValueError(`ProgressBar: mode must be "auto", "bar", "lines" or "silent"; got ${JSON.stringify(mode)}`);
     }
-    const stream = options.stream ?? (mode === "bar" || mode === "auto" ? process.stderr : process.stdout);
+    // The bar redraws on stderr; plain lines (CI logs, notebooks, pipes) belong on stdout.
+    const stream = options.stream ?? (mode === "bar" || (mode === "auto" && process.stderr.isTTY) ? process.stderr : process.stdout);
     this.stream = stream;
     this.mode = mode === "auto" ? (stream.isTTY === true ? "bar" : "lines") : mode;
     this.digits = options.digits ?? 4;

@@ -1,6 +1,6 @@
 /**
  * @backprop/core: tensors, reverse-mode autograd, backends and the plugin registry.
- * @packageDocumentation
+ * @module index
  */
 import { registerBackend } from "./backend/backend.js";
 import { createJsBackend } from "./backend/js/index.js";

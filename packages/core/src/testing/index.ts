@@ -2,7 +2,7 @@
  * The backend conformance suite: every kernel of a backend against hand-computed values and
  * against the JS reference backend, on contiguous, strided, broadcast, zero-size and large
  * inputs. Every backend package runs it from its own tests.
- * @module
+ * @module testing
  */
 import { describe, expect, it } from "vitest";
 // Through the package entry, so the JS backend is registered and there is one copy of core.
