@@ -2,7 +2,8 @@
  * Builds the documentation site, serves it on 127.0.0.1 and visits every page in Debian's
  * chromium (playwright-core): a broken internal link or anchor, a failed request, a console
  * error or an image that does not load fails the test. Screenshots of the home page, an API
- * page and a tutorial page go to build/screenshots/.
+ * page and a tutorial page go to build/screenshots/. With BACKPROP_DOCS_PREBUILT=1 the site
+ * already in docs/site is checked as it is (after `npm run docs`), without building it again.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -52,12 +53,16 @@ function serve(): Promise<string> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => { resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`); }));
 }
 
-beforeAll(async () => {
+function buildSite(): void {
   const build = spawnSync(process.execPath, ["--import", "tsx", join(root, "apps", "docs-tests", "src", "site", "build.ts")], {
     cwd: root,
     encoding: "utf8",
   });
   if (build.status !== 0) throw new Error(`npm run docs failed:\n${build.stdout}\n${build.stderr}`);
+}
+
+beforeAll(async () => {
+  if (process.env.BACKPROP_DOCS_PREBUILT !== "1") buildSite();
   if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install chromium (.ci/run installs it)`);
   base = await serve();
   profile = mkdtempSync(join(tmpdir(), "backprop-chromium-"));
@@ -83,51 +88,66 @@ afterAll(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
-test("every page of the site loads with no broken link, console error or missing image", async () => {
+test("every page of the site loads with no broken link, console error or missing image", { timeout: 900_000 }, async () => {
   const ctx = context!;
-  const page = await ctx.newPage();
   const problems: string[] = [];
-  let current = "";
-  page.on("console", (msg) => { if (msg.type() === "error") problems.push(`${current}: console error: ${msg.text()}`); });
-  page.on("pageerror", (err) => problems.push(`${current}: uncaught ${err.message}`));
-  page.on("response", (res) => { if (res.url().startsWith(base) && res.status() >= 400) problems.push(`${current}: ${res.status()} for ${res.url().slice(base.length)}`); });
-  page.on("requestfailed", (req) => { if (req.url().startsWith(base)) problems.push(`${current}: request failed ${req.url().slice(base.length)}`); });
-
   const queue = ["/index.html"];
   const seen = new Set(queue);
   const ids = new Map<string, Set<string>>();
   const anchorLinks: [from: string, path: string, id: string][] = [];
-  while (queue.length > 0) {
-    current = queue.shift()!;
-    const res = await page.goto(base + current, { waitUntil: "load" });
-    if (!res?.ok()) continue; // already reported by the response handler
-    const facts = await page.evaluate(() => ({
-      links: Array.from(document.querySelectorAll("a[href]"), (a) => (a as HTMLAnchorElement).href),
-      brokenImages: Array.from(document.images).filter((img) => !img.complete || img.naturalWidth === 0).map((img) => img.src),
-      ids: Array.from(document.querySelectorAll("[id]"), (e) => e.id),
-    }));
-    ids.set(current, new Set(facts.ids));
-    for (const src of facts.brokenImages) problems.push(`${current}: image did not load: ${src}`);
-    for (const href of facts.links) {
-      if (!href.startsWith(base)) continue; // external links are not followed (no network here)
-      const url = new URL(href);
-      const path = url.pathname.endsWith("/") ? `${url.pathname}index.html` : url.pathname;
-      if (!existsSync(join(site, decodeURIComponent(path)))) {
-        problems.push(`${current}: broken link to ${path}`);
+
+  /** One tab working through the shared queue. */
+  async function worker(): Promise<void> {
+    const page = await ctx.newPage();
+    let current = "";
+    page.on("console", (msg) => { if (msg.type() === "error") problems.push(`${current}: console error: ${msg.text()}`); });
+    page.on("pageerror", (err) => problems.push(`${current}: uncaught ${err.message}`));
+    page.on("response", (res) => { if (res.url().startsWith(base) && res.status() >= 400) problems.push(`${current}: ${res.status()} for ${res.url().slice(base.length)}`); });
+    page.on("requestfailed", (req) => { if (req.url().startsWith(base)) problems.push(`${current}: request failed ${req.url().slice(base.length)}`); });
+    for (let next = queue.shift(); next !== undefined || busy > 0; next = queue.shift()) {
+      if (next === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
         continue;
       }
-      if (url.hash.length > 1) anchorLinks.push([current, path, decodeURIComponent(url.hash.slice(1))]);
-      if (path.endsWith(".html") && !seen.has(path)) {
-        seen.add(path);
-        queue.push(path);
+      busy++;
+      current = next;
+      try {
+        const res = await page.goto(base + current, { waitUntil: "load" });
+        if (!res?.ok()) continue; // reported by the response handler
+        const facts = await page.evaluate(() => ({
+          links: Array.from(document.querySelectorAll("a[href]"), (a) => (a as HTMLAnchorElement).href),
+          brokenImages: Array.from(document.images).filter((img) => !img.complete || img.naturalWidth === 0).map((img) => img.src),
+          ids: Array.from(document.querySelectorAll("[id]"), (e) => e.id),
+        }));
+        ids.set(current, new Set(facts.ids));
+        for (const src of facts.brokenImages) problems.push(`${current}: image did not load: ${src}`);
+        for (const href of facts.links) {
+          if (!href.startsWith(base)) continue; // external links are not followed (no network here)
+          const url = new URL(href);
+          const path = url.pathname.endsWith("/") ? `${url.pathname}index.html` : url.pathname;
+          if (!existsSync(join(site, decodeURIComponent(path)))) {
+            problems.push(`${current}: broken link to ${path}`);
+            continue;
+          }
+          if (url.hash.length > 1) anchorLinks.push([current, path, decodeURIComponent(url.hash.slice(1))]);
+          if (path.endsWith(".html") && !seen.has(path)) {
+            seen.add(path);
+            queue.push(path);
+          }
+        }
+      } finally {
+        busy--;
       }
     }
+    await page.close();
   }
+  let busy = 0;
+  await Promise.all([worker(), worker(), worker()]);
+
   for (const [from, path, id] of anchorLinks) {
     const known = ids.get(path);
     if (known && !known.has(id)) problems.push(`${from}: no anchor #${id} in ${path}`);
   }
-  await page.close();
   const unique = [...new Set(problems)];
   expect(unique, `${unique.length} problem(s) on ${seen.size} pages:\n${unique.slice(0, 60).join("\n")}`).toEqual([]);
   expect(seen.size).toBeGreaterThan(100);

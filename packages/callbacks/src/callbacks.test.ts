@@ -102,5 +102,18 @@ describe("ProgressBar", () => {
     bar.onEpochEnd(0, { loss: 0.5, accuracy: 0.75 }, ctx);
     expect(text).toMatch(/^Epoch 1\/3 - \d+\.\ds - loss: 0\.5000 - accuracy: 0\.7500\n$/);
     expect(() => new ProgressBar({ mode: "fancy" as never })).toThrow(ValueError);
+    expect(() => new ProgressBar({ mode: "display" })).toThrow(/needs options.display/);
+  });
+
+  it("redraws one notebook display entry with a bar, then a line per finished epoch", () => {
+    const frames: string[] = [];
+    const bar = new ProgressBar({ display: { html: (s) => frames.push(s) } });
+    const ctx = fakeContext();
+    bar.onTrainBegin();
+    bar.onEpochBegin(0, ctx);
+    bar.onBatchEnd(0, { loss: 2, size: 4 });
+    expect(frames.at(-1)).toMatch(/Epoch 1\/3 <progress value="1" max="2"[^>]*><\/progress> 1\/2 - ETA \d+s - loss: 2\.0000/);
+    bar.onEpochEnd(0, { loss: 1.5 }, ctx);
+    expect(frames.at(-1)).toMatch(/<div>Epoch 1\/3 - \d+\.\ds - loss: 1\.5000<\/div><\/div>$/);
   });
 });
