@@ -6,7 +6,7 @@ JSON line on stdout ({"error": "..."} on failure), until stdin closes. Requests:
           "images": "<float32 file>", "labels": "<int32 file>", "count": 10000,
           "epochs": 4, "maxBatches": 1000000, "budgetSeconds": 10, "threads": 0}
 threads 0 keeps PyTorch's default. The epoch loop mirrors bench/src/training.ts: whole batches only,
-an epoch stops early after maxBatches or budgetSeconds (at least two batches), the loss is read
+an epoch stops early after maxBatches or budgetSeconds (at least one batch), the loss is read
 once per epoch, and the caller drops the first epoch.
 """
 import json
@@ -69,7 +69,7 @@ def train(req):
             optimizer.step()
             batch = (batch + 1) % batches
             done += 1
-            if done >= 2 and time.perf_counter() - t0 > req["budgetSeconds"]:
+            if time.perf_counter() - t0 > req["budgetSeconds"]:
                 break
         value = loss.item()
         epochs.append({"samples": done * b, "seconds": time.perf_counter() - t0, "loss": value})

@@ -5,6 +5,9 @@ export interface NativeAddon {
   where(meta: Float64Array, cond: ArrayBufferView, a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView): void;
   copy(meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView): void;
   fill(meta: Float64Array, out: ArrayBufferView, value: number): void;
+  /** Absent from builds older than the fused Adam kernel. */
+  adam?: (meta: Float64Array, p: ArrayBufferView, g: ArrayBufferView, m: ArrayBufferView, v: ArrayBufferView, lr: number, beta1: number,
+    beta2: number, eps: number, weightDecay: number, step: number, flags: number) => void;
   reduce(op: number, meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView): void;
   argreduce(isMax: number, meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView, axis: number): void;
   softmax(isLog: number, meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView, axis: number): void;

@@ -2,7 +2,7 @@
   "variables": { "bp_sanitize%": "" },
   "target_defaults": {
     "cflags_cc!": ["-fno-exceptions"],
-    "cflags_cc": ["-std=c++17", "-O3", "-fexceptions"],
+    "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fno-math-errno", "-fno-trapping-math"],
     "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
     "conditions": [
@@ -15,7 +15,7 @@
   "targets": [
     {
       "target_name": "backprop_native",
-      "sources": ["csrc/addon.cc", "csrc/elementwise.cc", "csrc/nn.cc", "csrc/gemm.cc", "csrc/pool.cc"],
+      "sources": ["csrc/addon.cc", "csrc/elementwise.cc", "csrc/nn.cc", "csrc/gemm.cc", "csrc/pool.cc", "csrc/optim.cc"],
       "conditions": [
         ["target_arch=='x64'", { "dependencies": ["bp_avx512", "bp_avx2"] }]
       ]

@@ -1,5 +1,5 @@
 /**
- * TensorFlow.js 4.22 on its pure-JavaScript cpu backend (@tensorflow/tfjs-backend-cpu) and its
+ * TensorFlow.js 4.22 (the @tensorflow/tfjs union package, for its gradients) on its pure-JavaScript cpu backend (@tensorflow/tfjs-backend-cpu) and its
  * WebAssembly SIMD backend (@tensorflow/tfjs-backend-wasm, .wasm files loaded from
  * node_modules: no network). Models are written with tfjs-core ops, variables and
  * `tf.train.adam`, as a tfjs-layers model would run them.
@@ -24,8 +24,9 @@ let tf: Tf | undefined;
 function core(): Tf {
   if (tf === undefined) {
     tf = require("@tensorflow/tfjs-core") as Tf;
-    // Gradients are registered separately (tfjs-layers and the tfjs bundle import this).
-    require("@tensorflow/tfjs-core/dist/register_all_gradients");
+    // Gradients are registered by the union package, not by tfjs-core's CommonJS bundle;
+    // it shares this tfjs-core (one copy in node_modules).
+    require("@tensorflow/tfjs");
     // Production mode, as a user measuring speed would run it; it also silences the hint to
     // install tfjs-node (which cannot install here: its install script downloads libtensorflow).
     tf.enableProdMode();

@@ -14,7 +14,7 @@ function trainingWorkload(name: string, description: string, spec: TrainSpec): W
     async run(contenders, options) {
       const data = await mnistArrays(options.smoke ? spec.batchSize * 2 : 10_000);
       const plan = options.smoke
-        ? { epochs: 2, maxBatches: 2, budgetSeconds: 60 }
+        ? { epochs: 1, maxBatches: 1, budgetSeconds: 60 }
         : { epochs: options.epochs, maxBatches: Number.MAX_SAFE_INTEGER, budgetSeconds: options.budgetSeconds };
       const rows: Row[] = [];
       for (const contender of contenders) {

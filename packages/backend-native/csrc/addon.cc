@@ -176,6 +176,35 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
   });
 }
 
+// adam(meta, p, g, m, v, lr, beta1, beta2, eps, weightDecay, step, flags): flags bit 0 is
+// decoupled weight decay (AdamW), bit 1 maximize. All four float32, contiguous, one shape.
+Napi::Value Adam(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Args a(info, "adamUpdate", 0);
+    const char* names[4] = {"param", "grad", "m", "v"};
+    View t[4];
+    for (int i = 0; i < 4; i++) {
+      t[i] = a.view(1 + i, names[i]);
+      a.dtype(t[i], F32, names[i]);
+      a.contiguous(t[i], names[i]);
+      if (i > 0) a.sameShape(t[0], t[i], names[0], names[i]);
+    }
+    AdamParams p;
+    p.lr = a.number(5);
+    p.beta1 = a.number(6);
+    p.beta2 = a.number(7);
+    p.eps = a.number(8);
+    p.weightDecay = a.number(9);
+    p.step = a.number(10);
+    const int32_t flags = a.integer(11);
+    p.decoupled = (flags & 1) != 0;
+    p.maximize = (flags & 2) != 0;
+    if (!(p.step >= 1) || p.step != std::trunc(p.step)) a.fail("step must be an integer >= 1; got " + std::to_string(p.step));
+    k_adam(t[0].ptr<float>() + t[0].off, t[1].ptr<float>() + t[1].off, t[2].ptr<float>() + t[2].off, t[3].ptr<float>() + t[3].off,
+           t[0].size, p);
+  });
+}
+
 // fill(meta, out, value)
 Napi::Value Fill(const Napi::CallbackInfo& info) {
   return guard(info, [&] {
@@ -360,6 +389,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("where", Napi::Function::New(env, Where));
   exports.Set("copy", Napi::Function::New(env, Copy));
   exports.Set("fill", Napi::Function::New(env, Fill));
+  exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("argreduce", Napi::Function::New(env, ArgReduce));
   exports.Set("softmax", Napi::Function::New(env, Softmax));

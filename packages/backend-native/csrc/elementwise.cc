@@ -74,6 +74,21 @@ inline C uop(C x, C p0, C p1) {
 }
 constexpr int kLogicalNot = 26;
 
+// Elements per thread before a kernel splits across threads. A hand-off to a second thread
+// costs tens of microseconds idle and hundreds under load (measured on a loaded 2-core
+// machine: add over 1M float32 took 108 us on one thread, 586-702 us split in two), so
+// memory-bound loops split only from 2M elements and transcendental ones from 256K.
+constexpr int64_t kGrainCheap = 1 << 20;
+constexpr int64_t kGrainCostly = 1 << 17;
+
+// Stores a kernel result. Comparisons and logical ops yield exactly 0 or 1, which need none of
+// JavaScript's wrap-around conversion (whose branches and fmod keep the loop from vectorising).
+template <bool Bool, typename O, typename C>
+inline O store(C v) {
+  if constexpr (Bool) return static_cast<O>(v);
+  else return Conv<O>::put(v);
+}
+
 template <int OP, typename T, typename O>
 void unary_typed(const View& x, const View& o, double p0d, double p1d) {
   typedef typename Conv<T>::C C;
@@ -87,13 +102,14 @@ void unary_typed(const View& x, const View& o, double p0d, double p1d) {
     const T* xp = xd + off[0];
     O* op = od + off[1];
     if (inc[0] == 1 && inc[1] == 1) {
-      for (int64_t i = 0; i < n; i++) op[i] = Conv<O>::put(uop<OP, C>(static_cast<C>(xp[i]), p0, p1));
+      for (int64_t i = 0; i < n; i++) op[i] = store<OP == kLogicalNot, O>(uop<OP, C>(static_cast<C>(xp[i]), p0, p1));
     } else {
       const int64_t xs = inc[0], os = inc[1];
-      for (int64_t i = 0; i < n; i++) op[i * os] = Conv<O>::put(uop<OP, C>(static_cast<C>(xp[i * xs]), p0, p1));
+      for (int64_t i = 0; i < n; i++) op[i * os] = store<OP == kLogicalNot, O>(uop<OP, C>(static_cast<C>(xp[i * xs]), p0, p1));
     }
   };
-  w.run_parallel(base, row, OP >= 3 && OP <= 14 ? 1 << 13 : 1 << 15);
+  constexpr bool costly = (OP >= 3 && OP <= 6) || (OP >= 11 && OP <= 14) || (OP >= 17 && OP <= 21);
+  w.run_parallel(base, row, costly ? kGrainCostly : kGrainCheap);
 }
 
 template <int OP>
@@ -146,19 +162,19 @@ void binary_typed(const View& a, const View& b, const View& o) {
     const T* bp = bd + off[1];
     O* op = od + off[2];
     if (inc[2] == 1 && inc[0] == 1 && inc[1] == 1) {
-      for (int64_t i = 0; i < n; i++) op[i] = Conv<O>::put(bop<OP, C>(static_cast<C>(ap[i]), static_cast<C>(bp[i])));
+      for (int64_t i = 0; i < n; i++) op[i] = store<(OP >= 7), O>(bop<OP, C>(static_cast<C>(ap[i]), static_cast<C>(bp[i])));
     } else if (inc[2] == 1 && inc[0] == 1 && inc[1] == 0) {
       const C bv = static_cast<C>(bp[0]);
-      for (int64_t i = 0; i < n; i++) op[i] = Conv<O>::put(bop<OP, C>(static_cast<C>(ap[i]), bv));
+      for (int64_t i = 0; i < n; i++) op[i] = store<(OP >= 7), O>(bop<OP, C>(static_cast<C>(ap[i]), bv));
     } else if (inc[2] == 1 && inc[0] == 0 && inc[1] == 1) {
       const C av = static_cast<C>(ap[0]);
-      for (int64_t i = 0; i < n; i++) op[i] = Conv<O>::put(bop<OP, C>(av, static_cast<C>(bp[i])));
+      for (int64_t i = 0; i < n; i++) op[i] = store<(OP >= 7), O>(bop<OP, C>(av, static_cast<C>(bp[i])));
     } else {
       const int64_t as = inc[0], bs = inc[1], os = inc[2];
-      for (int64_t i = 0; i < n; i++) op[i * os] = Conv<O>::put(bop<OP, C>(static_cast<C>(ap[i * as]), static_cast<C>(bp[i * bs])));
+      for (int64_t i = 0; i < n; i++) op[i * os] = store<(OP >= 7), O>(bop<OP, C>(static_cast<C>(ap[i * as]), static_cast<C>(bp[i * bs])));
     }
   };
-  w.run_parallel(base, row, OP == 4 ? 1 << 13 : 1 << 15);
+  w.run_parallel(base, row, OP == 4 ? kGrainCostly : kGrainCheap);
 }
 
 template <int OP>
@@ -191,7 +207,7 @@ void where_typed(const View& c, const View& a, const View& b, const View& o) {
     T* op = od + off[3];
     for (int64_t i = 0; i < n; i++) op[i * inc[3]] = cp[i * inc[0]] != 0 ? ap[i * inc[1]] : bp[i * inc[2]];
   };
-  w.run_parallel(base, row);
+  w.run_parallel(base, row, kGrainCheap);
 }
 
 template <typename TI, typename TO>
@@ -216,7 +232,7 @@ void copy_typed(const View& x, const View& o) {
       for (int64_t i = 0; i < n; i++) op[i * os] = Conv<TO>::put(static_cast<typename Conv<TO>::C>(xp[i * xs]));
     }
   };
-  w.run_parallel(base, row, 1 << 16);
+  w.run_parallel(base, row, kGrainCheap);
 }
 
 template <typename T>
@@ -233,7 +249,7 @@ void fill_typed(const View& o, double value) {
     else
       for (int64_t i = 0; i < n; i++) op[i * inc[0]] = v;
   };
-  w.run_parallel(base, row, 1 << 16);
+  w.run_parallel(base, row, kGrainCheap);
 }
 
 // ---- reductions ----
@@ -391,7 +407,7 @@ void softmax_typed(bool isLog, const View& x, int axis, const View& o) {
       }
     }
   };
-  w.run_parallel(base, row, n > 0 ? (1 << 14) / n + 1 : 1 << 14);
+  w.run_parallel(base, row, n > 0 ? kGrainCostly / n + 1 : kGrainCostly);
 }
 
 }  // namespace

@@ -37,4 +37,11 @@ void k_maxpool_backward(const View& gy, const View& idx, const View& o, const Po
 void k_avgpool(const View& x, const View& o, const PoolGeom& g);
 void k_avgpool_backward(const View& gy, const View& o, const PoolGeom& g);
 
+struct AdamParams {
+  double lr, beta1, beta2, eps, weightDecay, step;
+  bool decoupled, maximize;
+};
+// One Adam/AdamW step (no AMSGrad) over n contiguous float32 elements, in place.
+void k_adam(float* p, const float* g, float* m, float* v, int64_t n, const AdamParams& a);
+
 }  // namespace bp

@@ -266,7 +266,7 @@ void maxpool(const View& xv, const View& ov, const View& iv, const PoolGeom& g) 
         }
     }
   };
-  const int nt = g.n * g.c * g.oh * g.ow * g.kh * g.kw >= (1 << 15) ? num_threads() : 1;
+  const int nt = g.n * g.c * g.oh * g.ow * g.kh * g.kw >= (1 << 18) ? num_threads() : 1;
   parallel(nt, task);
 }
 
@@ -328,7 +328,7 @@ void avgpool(const View& xv, const View& ov, const PoolGeom& g) {
       }
     }
   };
-  const int nt = g.n * g.c * g.oh * g.ow * g.kh * g.kw >= (1 << 15) ? num_threads() : 1;
+  const int nt = g.n * g.c * g.oh * g.ow * g.kh * g.kw >= (1 << 18) ? num_threads() : 1;
   parallel(nt, task);
 }
 
@@ -361,7 +361,7 @@ void avgpool_bwd(const View& gyv, const View& ov, const PoolGeom& g) {
       }
     }
   };
-  const int nt = g.n * g.c * g.oh * g.ow * g.kh * g.kw >= (1 << 15) ? num_threads() : 1;
+  const int nt = g.n * g.c * g.oh * g.ow * g.kh * g.kw >= (1 << 18) ? num_threads() : 1;
   parallel(nt, task);
 }
 

@@ -81,7 +81,7 @@ struct Walk {
 
   // Runs the walk, split across threads when there are at least `grain` elements per thread.
   template <typename F>
-  void run_parallel(const int64_t* base, F& row, int64_t grain = 1 << 15) const {
+  void run_parallel(const int64_t* base, F& row, int64_t grain = 1 << 20) const {
     int nt = num_threads();
     if (total / grain < nt) nt = static_cast<int>(total / grain);
     if (nt <= 1) {

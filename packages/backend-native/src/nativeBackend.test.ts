@@ -18,6 +18,12 @@ function rawView(dtype: DType, length: number, shape: number[], strides: number[
   return new Tensor(storage, shape, strides, offset);
 }
 
+function adamUpdate(...args: Parameters<NonNullable<Backend["adamUpdate"]>>): void {
+  const b = native();
+  if (b.adamUpdate === undefined) throw new Error("the native backend has no adamUpdate");
+  b.adamUpdate(...args);
+}
+
 function expectClose(actual: Tensor, expected: Tensor, tol: number): void {
   expect([...actual.shape]).toEqual([...expected.shape]);
   const a = actual.toArray() as number[] | number[][];
@@ -83,6 +89,16 @@ describe("native backend: views that do not fit their buffer are rejected", () =
     });
   }
 
+  it("adamUpdate rejects views past their buffer, other dtypes and mismatched shapes", () => {
+    const o = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1, maximize: false };
+    const ok = (): Tensor => rawView("float32", 8, [8], [1]);
+    expect(() => { adamUpdate(rawView("float32", 8, [8], [1], 1), ok(), ok(), ok(), o); }).toThrow(/adamUpdate: view of param .* reaches elements 1 to 8 of a buffer of 8/);
+    expect(() => { adamUpdate(ok(), rawView("float64", 8, [8], [1]), ok(), ok(), o); }).toThrow(/adamUpdate: grad must be float32; got float64/);
+    expect(() => { adamUpdate(ok(), ok(), rawView("float32", 9, [9], [1]), ok(), o); }).toThrow(/adamUpdate: m must have the parameter's shape; expected \[8\], got \[9\]/);
+    expect(() => { adamUpdate(ok(), ok(), ok(), rawView("float32", 16, [8], [2]), o); }).toThrow(/adamUpdate: internal: v must be contiguous/);
+    expect(() => { adamUpdate(ok(), ok(), ok(), ok(), { ...o, step: 0 }); }).toThrow(/adamUpdate: step must be an integer >= 1/);
+  });
+
   it("maxPool2dBackward rejects indices outside their plane", () => {
     const gy = rawView("float32", 4, [1, 1, 2, 2], [4, 4, 2, 1]);
     const storage = native().alloc("int32", 4);
@@ -114,14 +130,62 @@ describe("native backend: large and threaded kernels match the JS reference", ()
       expectClose(native().conv2dBackwardWeight(x, y, w.shape, attrs), js.conv2dBackwardWeight(x, y, w.shape, attrs), 1e-4);
     });
 
-    it(`elementwise over 100k strided elements, ${threads} thread(s)`, () => {
+    it(`elementwise over 270k strided elements (transcendental ops split), ${threads} thread(s)`, () => {
       native().setNumThreads(threads);
-      const a = rawView("float32", 2 * 400 * 250, [250, 400], [1, 500], 0, gen);
-      const b = rawView("float32", 400, [250, 400], [0, 1], 0, gen);
+      const a = rawView("float32", 2 * 600 * 450, [600, 450], [1, 1200], 0, gen);
+      const b = rawView("float32", 450, [600, 450], [0, 1], 0, gen);
       expectClose(native().mul(a, b), js.mul(a, b), 1e-6);
       expectClose(native().tanh(a), js.tanh(a), 1e-6);
+      expectClose(native().exp(a), js.exp(a), 1e-6);
+      expectClose(native().sqrt(native().abs(a)), js.sqrt(js.abs(a)), 1e-6);
+      expectClose(native().gt(a, b), js.gt(a, b), 0);
+      expectClose(native().logicalNot(a), js.logicalNot(a), 0);
       expectClose(native().softmax(a, 0), js.softmax(a, 0), 1e-5);
-    });
+    }, 60_000);
+
+    it(`add, gt and copy over 2.2M elements (enough to split), ${threads} thread(s)`, () => {
+      native().setNumThreads(threads);
+      const n = 2_200_000;
+      const a = rawView("float32", n, [n], [1], 0, gen);
+      const b = rawView("float32", n, [n], [1], 0, gen);
+      const [ad, bd] = [a.storage.data, b.storage.data];
+      const sum = native().add(a, b).storage.data;
+      const gt = native().gt(a, b).storage.data;
+      const copy = native().copy(a).storage.data;
+      for (let i = 0; i < n; i++) {
+        if (sum[i] !== Math.fround(ad[i] + bd[i]) || gt[i] !== (ad[i] > bd[i] ? 1 : 0) || copy[i] !== ad[i]) expect.fail(`element ${i}`);
+      }
+    }, 60_000);
+
+    it(`adamUpdate over 600k elements matches the JS rule, ${threads} thread(s)`, () => {
+      native().setNumThreads(threads);
+      const n = 600_000;
+      const cases = [
+        { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 3, maximize: false },
+        { lr: 1e-2, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1, decoupled: true, step: 1, maximize: true },
+        { lr: 5e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05, decoupled: false, step: 7, maximize: false },
+      ];
+      for (const o of cases) {
+        const [p, g, m, v] = [0, 1, 2, 3].map(() => rawView("float32", n, [n], [1], 0, gen));
+        for (let i = 0; i < n; i++) v.storage.data[i] = Math.abs(v.storage.data[i]);
+        const [pe, me, ve] = [p, m, v].map((t) => Float32Array.from(t.storage.data as Float32Array));
+        // PyTorch's rule, written out directly (float32 storage, double arithmetic).
+        const gd = g.storage.data;
+        const bc1 = 1 - o.beta1 ** o.step, bc2 = Math.sqrt(1 - o.beta2 ** o.step);
+        for (let i = 0; i < n; i++) {
+          if (o.decoupled) pe[i] *= 1 - o.lr * o.weightDecay;
+          const gi = (o.maximize ? -gd[i] : gd[i]) + (o.decoupled ? 0 : o.weightDecay * pe[i]);
+          me[i] = o.beta1 * me[i] + (1 - o.beta1) * gi;
+          ve[i] = o.beta2 * ve[i] + (1 - o.beta2) * gi * gi;
+          pe[i] -= ((o.lr / bc1) * me[i]) / (Math.sqrt(ve[i]) / bc2 + o.eps);
+        }
+        adamUpdate(p, g, m, v, o);
+        for (const [t, e] of [[p, pe], [m, me], [v, ve]] as const) {
+          const d = t.storage.data;
+          for (let i = 0; i < n; i++) if (Math.abs(d[i] - e[i]) > 1e-6 * (1 + Math.abs(e[i]))) expect.fail(`element ${i}: ${d[i]} vs ${e[i]}`);
+        }
+      }
+    }, 60_000);
   }
   native().setNumThreads(2);
 });

@@ -9,7 +9,7 @@ import {
   ArrayStorage, BufferPool, DTypeError, ShapeError, Tensor, ValueError, createJsBackend, formatShape, shapesEqual, sizeOf,
 } from "@backprop/core";
 import type {
-  ArgReduceKernels, ArgReduceOp, Backend, BinaryKernels, BinaryOp, Conv2dAttrs, DType, Pool2dAttrs, ReduceKernels, ReduceOp,
+  AdamUpdateOptions, ArgReduceKernels, ArgReduceOp, Backend, BinaryKernels, BinaryOp, Conv2dAttrs, DType, Pool2dAttrs, ReduceKernels, ReduceOp,
   Storage, UnaryKernels, UnaryOp,
 } from "@backprop/core";
 import { loadAddon } from "@backprop/backend-native/addon";
@@ -95,6 +95,18 @@ export function createNativeBackend(): Backend {
     addon.copy(describe(x, o), x.storage.data, o.storage.data);
     return o;
   }
+
+  function adamUpdate(kernel: NonNullable<NativeAddon["adam"]>, param: Tensor, grad: Tensor, m: Tensor, v: Tensor, o: AdamUpdateOptions): void {
+    for (const [name, t] of [["grad", grad], ["m", m], ["v", v]] as const) {
+      if (!shapesEqual(t.shape, param.shape)) {
+        throw new ShapeError(`adamUpdate: ${name} must have the parameter's shape; expected ${formatShape(param.shape)}, got ${formatShape(t.shape)}`);
+      }
+    }
+    const flags = (o.decoupled ? 1 : 0) | (o.maximize ? 2 : 0);
+    kernel(describe(param, grad, m, v), param.storage.data, grad.storage.data, m.storage.data, v.storage.data, o.lr, o.beta1, o.beta2,
+      o.eps, o.weightDecay, o.step, flags);
+  }
+  const adam = addon.adam;
 
   const unary = {} as Record<UnaryOp, UnaryKernels[UnaryOp]>;
   for (const op of Object.keys(unaryCodes) as UnaryOp[]) {
@@ -233,6 +245,8 @@ export function createNativeBackend(): Backend {
       addon.fill(describe(out), out.storage.data, value);
       return out;
     },
+    // A stale build without the fused kernel leaves adamUpdate undefined (callers then use their own loop).
+    ...(adam === undefined ? {} : { adamUpdate: (p: Tensor, g: Tensor, m: Tensor, v: Tensor, o: AdamUpdateOptions): void => { adamUpdate(adam, p, g, m, v, o); } }),
     matmul(a: Tensor, b: Tensor): Tensor {
       if (a.rank !== 3 || b.rank !== 3 || a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1] || a.dtype !== b.dtype) {
         throw new ShapeError(

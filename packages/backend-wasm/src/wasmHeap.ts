@@ -226,6 +226,7 @@ export class WasmStorage implements Storage {
 
   /** @internal Made by the wasm backend's alloc. */
   constructor(
+    /** @internal The heap that owns this block. */
     readonly heap: WasmHeap,
     /** Byte address of element 0 in the wasm memory. */
     readonly ptr: number,

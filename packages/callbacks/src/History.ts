@@ -2,6 +2,7 @@
  * History: the per-epoch record of every logged number, returned by `fit`.
  * @module
  */
+import { ValueError } from "@backprop/core";
 import type { Callback, Logs } from "./Callback.js";
 
 /**
@@ -19,35 +20,42 @@ import type { Callback, Logs } from "./Callback.js";
 export class History implements Callback {
   /** The epochs recorded, in order. */
   readonly epochs: number[] = [];
-  /** One array per logged key, aligned with `epochs` (NaN where a key was missing). */
-  readonly history: Record<string, number[]> = {};
-
+  // The logs objects themselves: callbacks that run after History (schedulers, throughput)
+  // still add their keys to them, and a checkpoint written during the epoch already holds it.
+  private readonly records: Logs[] = [];
 
   onEpochEnd(epoch: number, logs: Logs): void {
-    const n = this.epochs.length;
     this.epochs.push(epoch);
-    for (const [key, value] of Object.entries(logs)) {
-      this.history[key] ??= new Array<number>(n).fill(NaN);
-      this.history[key].push(value);
-    }
-    for (const series of Object.values(this.history)) if (series.length === n) series.push(NaN);
+    this.records.push(logs);
+  }
+
+  /** One array per logged key, aligned with `epochs` (NaN where a key was missing). */
+  get history(): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    this.records.forEach((logs, i) => {
+      for (const [key, value] of Object.entries(logs)) {
+        out[key] ??= new Array<number>(this.records.length).fill(NaN);
+        out[key][i] = value;
+      }
+    });
+    return out;
   }
 
   /** The last recorded value of a key, or undefined. */
   last(key: string): number | undefined {
-    const series = this.history[key];
-    return series === undefined ? undefined : series[series.length - 1];
+    return this.records.length === 0 ? undefined : this.records[this.records.length - 1][key];
   }
 
-  stateDict(): { epochs: number[]; history: Record<string, number[]> } {
-    return { epochs: [...this.epochs], history: Object.fromEntries(Object.entries(this.history).map(([k, v]) => [k, [...v]])) };
+  stateDict(): { epochs: number[]; records: Logs[] } {
+    return { epochs: [...this.epochs], records: this.records.map((r) => ({ ...r })) };
   }
 
   loadStateDict(state: unknown): void {
-    const s = state as { epochs: number[]; history: Record<string, number[]> };
+    const s = state as { epochs?: number[]; records?: Logs[] };
+    if (!Array.isArray(s?.epochs) || !Array.isArray(s.records)) {
+      throw new ValueError("History.loadStateDict: expected { epochs: number[], records: logs[] }");
+    }
     this.epochs.splice(0, this.epochs.length, ...s.epochs);
-    // The record object is shared with whoever holds the History, so it is refilled in place.
-    for (const key of Object.keys(this.history)) Reflect.deleteProperty(this.history, key);
-    for (const [k, v] of Object.entries(s.history)) this.history[k] = [...v];
+    this.records.splice(0, this.records.length, ...s.records.map((r) => ({ ...r })));
   }
 }

@@ -3,7 +3,7 @@
  * HTML display in a notebook (tslab), one line per epoch anywhere else (CI logs, pipes).
  * @module
  */
-import cliProgress from "cli-progress";
+import type cliProgressModule from "cli-progress";
 import { ValueError } from "@backprop/core";
 import type { Callback, CallbackContext, Logs } from "./Callback.js";
 
@@ -46,6 +46,15 @@ function notebookDisplay(): HtmlDisplay | null {
   }
 }
 
+type CliProgress = typeof cliProgressModule;
+let cliProgressPromise: Promise<CliProgress> | null = null;
+
+/** cli-progress, loaded when a terminal bar is first drawn (it needs Node's readline). */
+function loadCliProgress(): Promise<CliProgress> {
+  cliProgressPromise ??= import("cli-progress").then((m) => ((m as { default?: CliProgress }).default ?? m));
+  return cliProgressPromise;
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
@@ -69,7 +78,7 @@ function formatLogs(logs: Logs, digits: number, skip: readonly string[] = ["size
  * @category Callbacks
  */
 export class ProgressBar implements Callback {
-  private bar: cliProgress.SingleBar | null = null;
+  private bar: InstanceType<CliProgress["SingleBar"]> | null = null;
   private epochStart = 0;
   private running: Record<string, { sum: number; n: number }> = {};
   private readonly mode: "bar" | "display" | "lines" | "silent";
@@ -95,12 +104,13 @@ export class ProgressBar implements Callback {
     this.digits = options.digits ?? 4;
   }
 
-  onEpochBegin(epoch: number, ctx: CallbackContext): void {
+  async onEpochBegin(epoch: number, ctx: CallbackContext): Promise<void> {
     this.epochStart = performance.now();
     this.running = {};
     this.total = ctx.params.stepsPerEpoch;
     this.epochLabel = `Epoch ${epoch + 1}/${ctx.params.epochs}`;
     if (this.mode !== "bar") return;
+    const cliProgress = await loadCliProgress();
     const width = String(ctx.params.epochs).length;
     this.bar = new cliProgress.SingleBar(
       {

@@ -3,8 +3,19 @@
  * in serialize.ts).
  * @module
  */
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { join } from "node:path";
+
+// node:fs is loaded on first use, so that the package still bundles for browsers (where
+// encodeModel/decodeModel work in memory and these two functions are unavailable).
+type Fs = typeof import("node:fs/promises");
+let fsPromise: Promise<Fs> | null = null;
+function fs(): Promise<Fs> {
+  fsPromise ??= import("node:fs/promises");
+  return fsPromise;
+}
+
+function join(dir: string, name: string): string {
+  return `${dir.replace(/[\\/]+$/, "")}/${name}`;
+}
 import { FormatError } from "@backprop/core";
 import type { AnyModule, Module } from "./Module.js";
 import { decodeModel, encodeModel } from "./serialize.js";
@@ -12,7 +23,7 @@ import { decodeModel, encodeModel } from "./serialize.js";
 let counter = 0;
 
 async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
-  const handle = await open(path, "w");
+  const handle = await (await fs()).open(path, "w");
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -37,6 +48,7 @@ async function writeDurably(path: string, data: Uint8Array | string): Promise<vo
  */
 export async function saveModel(model: AnyModule, dir: string): Promise<void> {
   const { json, weights } = encodeModel(model, "saveModel");
+  const { mkdir, rename, rm } = await fs();
   await mkdir(dir, { recursive: true });
   const tag = `.tmp-${process.pid}-${++counter}`;
   const weightsPath = join(dir, "weights.safetensors");
@@ -54,7 +66,7 @@ export async function saveModel(model: AnyModule, dir: string): Promise<void> {
 
 async function read(path: string, name: string, dir: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await (await fs()).readFile(path);
   } catch (e) {
     const code = (e as { code?: string }).code;
     throw new FormatError(`loadModel: cannot read ${name} in ${dir} (${code === "ENOENT" ? "no such file" : (e as Error).message})`);

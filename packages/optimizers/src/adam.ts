@@ -2,6 +2,7 @@
  * Adam and AdamW: adaptive moments with bias correction, with L2 or decoupled weight decay.
  * @module
  */
+import { kernels } from "@backprop/core";
 import { checkBetas, checkSetting, defineOptimizer } from "./optimizer.js";
 import type { HyperParams, OptimizerRule } from "./optimizer.js";
 
@@ -34,6 +35,18 @@ function makeAdamRule(name: string, decoupled: boolean, weightDecay: number): Op
       checkSetting(where, "weightDecay", h.weightDecay, 0);
     },
     buffers: (h): Record<string, number> => (h.amsgrad ? { expAvg: 0, expAvgSq: 0, maxExpAvgSq: 0 } : { expAvg: 0, expAvgSq: 0 }),
+    fused(p, g, buffers, state, h) {
+      // The backend's fused kernel, where it has one, for the case it covers (float32, no AMSGrad).
+      const ks = kernels();
+      const m = buffers.expAvg;
+      const v = buffers.expAvgSq;
+      if (ks.adamUpdate === undefined || h.amsgrad || p.dtype !== "float32" || g.dtype !== "float32") return false;
+      if (!p.isContiguous || !g.isContiguous || !m.isContiguous || !v.isContiguous || m.dtype !== "float32" || v.dtype !== "float32") return false;
+      ks.adamUpdate(p, g, m, v, {
+        lr: h.lr, beta1: h.betas[0], beta2: h.betas[1], eps: h.eps, weightDecay: h.weightDecay, decoupled, step: state.step, maximize: h.maximize,
+      });
+      return true;
+    },
     update(p, g, state, h) {
       const { lr, eps, weightDecay: wd } = h;
       const [beta1, beta2] = h.betas;

@@ -102,6 +102,12 @@ export interface OptimizerRule<H extends HyperParams> {
   readonly scalars?: Record<string, number>;
   /** Updates one parameter in place. */
   update(p: FloatArray, g: FloatArray, state: RuleState, h: H): void;
+  /**
+   * Optional fast path: updates one parameter in place through a backend kernel and returns
+   * true, or returns false (the backend has no such kernel, or the case does not fit it) so
+   * that `update` runs instead. `g` already has the parameter's dtype and is contiguous.
+   */
+  fused?(p: Tensor, g: Tensor, buffers: Readonly<Record<string, Tensor>>, state: Readonly<Pick<RuleState, "step" | "fresh">>, h: H): boolean;
 }
 
 /**
@@ -328,10 +334,12 @@ export class Optimizer<H extends HyperParams = HyperParams> {
       }
     }
     const g = grad.dtype === p.dtype && grad.isContiguous ? grad : kernels().copy(grad.dtype === p.dtype ? grad : kernels().cast(grad, p.dtype));
-    const buffers: Record<string, FloatArray> = {};
-    for (const [name, t] of Object.entries(s.buffers)) buffers[name] = view(t);
     s.step++;
-    this.rule.update(view(p), view(g), { step: s.step, buffers, fresh, scalars: s.scalars }, group);
+    if (this.rule.fused?.(p, g, s.buffers, { step: s.step, fresh }, group) !== true) {
+      const buffers: Record<string, FloatArray> = {};
+      for (const [name, t] of Object.entries(s.buffers)) buffers[name] = view(t);
+      this.rule.update(view(p), view(g), { step: s.step, buffers, fresh, scalars: s.scalars }, group);
+    }
     if (g !== grad) g.dispose();
   }
 

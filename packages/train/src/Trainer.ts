@@ -13,6 +13,7 @@ import {
   empty,
   formatShape,
   getRngState,
+  nameOf,
   noGrad,
   resolve,
   setRngState,
@@ -86,6 +87,12 @@ function isTensorPair(data: unknown): data is readonly [Tensor, Tensor] {
 function checkPositiveInt(value: number, name: string, where: string): number {
   if (!Number.isInteger(value) || value < 1) throw new ValueError(`${where}: ${name} must be a positive integer; got ${value}`);
   return value;
+}
+
+/** A callback's type for matching saved states: its registry name, else its class name. */
+function callbackType(callback: Callback): string {
+  const ctor = (callback as { constructor?: unknown }).constructor;
+  return nameOf("callback", ctor) ?? (typeof ctor === "function" ? ctor.name : "object");
 }
 
 /** Copies rows `order[start..end)` of a contiguous tensor into a new batch tensor. */
@@ -237,7 +244,7 @@ export class Trainer {
         step: this.step,
         rng: { global: getRngState(), shuffle: this.shuffleGenerator?.getState() ?? null },
         optimizer: null,
-        callbacks: this.callbacks.map((c) => c.stateDict?.() ?? null),
+        callbacks: this.callbacks.map((c) => ({ type: callbackType(c), state: c.stateDict?.() ?? null })),
         data: this.loader?.stateDict() ?? null,
         extra,
       },
@@ -259,9 +266,15 @@ export class Trainer {
     if (this.loader !== null && ckpt.state.data !== undefined && ckpt.state.data !== null) {
       this.loader.loadStateDict(ckpt.state.data as Parameters<DataLoader<unknown, unknown>["loadStateDict"]>[0]);
     }
-    ckpt.state.callbacks.forEach((s, i) => {
-      if (s !== null) this.callbacks[i]?.loadStateDict?.(s);
-    });
+    // Each saved state goes to the first callback of the same type, in order, so a resumed run
+    // may add or drop callbacks (a new ModelCheckpoint, no ProgressBar) without mixing states up.
+    const saved = (ckpt.state.callbacks as ({ type: string; state: unknown } | null)[]).filter((c) => c !== null && c.state !== null);
+    for (const callback of this.callbacks) {
+      const index = saved.findIndex((c) => c !== null && c.type === callbackType(callback));
+      if (index < 0) continue;
+      callback.loadStateDict?.(saved[index]!.state);
+      saved.splice(index, 1);
+    }
     return ckpt.state.epoch;
   }
 
@@ -300,8 +313,9 @@ export class Trainer {
     this.loader = train instanceof DataLoader ? (train as DataLoader<unknown, unknown>) : null;
     const history = new History();
     const progress = options.progress === false ? [] : [new ProgressBar()];
-    // History last, so it records what every other callback added to the logs.
-    this.callbacks = [...progress, ...(options.callbacks ?? []), history];
+    // History first: it keeps each epoch's logs object, so keys that later callbacks add still
+    // reach it, and a checkpoint written at the end of an epoch already contains that epoch.
+    this.callbacks = [history, ...progress, ...(options.callbacks ?? [])];
     const shuffle = options.shuffle ?? true;
     this.shuffleGenerator = new Generator(options.seed ?? defaultGenerator().nextUint32());
     const n = isTensorPair(train) ? train[0].shape[0] : 0;

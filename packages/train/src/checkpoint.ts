@@ -7,8 +7,19 @@
  */
 import { FormatError, Tensor, decodeSafetensors, encodeSafetensors } from "@backprop/core";
 import type { GeneratorState } from "@backprop/core";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+
+// node:fs is loaded on first use, so that train still bundles for browsers (where checkpoints
+// are unavailable but fit works).
+type Fs = typeof import("node:fs/promises");
+let fsPromise: Promise<Fs> | null = null;
+function fs(): Promise<Fs> {
+  fsPromise ??= import("node:fs/promises");
+  return fsPromise;
+}
+
+function join(dir: string, name: string): string {
+  return `${dir.replace(/[\\/]+$/, "")}/${name}`;
+}
 
 /**
  * The JSON part of a checkpoint (tensors live in the safetensors files beside it).
@@ -25,7 +36,7 @@ export interface CheckpointState {
   rng: { global: GeneratorState; shuffle: GeneratorState | null };
   /** The optimizer's state dict with tensors replaced by references into optimizer.safetensors. */
   optimizer: unknown;
-  /** Each callback's state, by position in the callback list. */
+  /** Each callback's type (registry name or class name) and state, in callback order. */
   callbacks: unknown[];
   /** The training DataLoader's position (its stateDict), or null for tensor data. */
   data?: unknown;
@@ -72,7 +83,7 @@ function restoreTensors(value: unknown, tensors: Record<string, Tensor>, file: s
 }
 
 async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
-  const handle = await open(path, "w");
+  const handle = await (await fs()).open(path, "w");
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -83,7 +94,7 @@ async function writeDurably(path: string, data: Uint8Array | string): Promise<vo
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    await (await fs()).stat(path);
     return true;
   } catch {
     return false;
@@ -109,6 +120,7 @@ export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Prom
   const optimizerTensors: Record<string, Tensor> = {};
   const optimizerJson = extractTensors(checkpoint.optimizer, optimizerTensors, "");
   const state: CheckpointState = { ...checkpoint.state, optimizer: optimizerJson };
+  const { mkdir, rename, rm } = await fs();
   const tmp = `${dir}.tmp`;
   const old = `${dir}.old`;
   await rm(tmp, { recursive: true, force: true });
@@ -138,6 +150,7 @@ export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Prom
  * @category Checkpoints
  */
 export async function readCheckpoint(dir: string): Promise<Checkpoint> {
+  const { readFile } = await fs();
   let base = dir;
   if (!(await exists(join(dir, "state.json")))) {
     if (await exists(join(`${dir}.old`, "state.json"))) base = `${dir}.old`;

@@ -5,7 +5,11 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FormatError, getRngState, tensor } from "@backprop/core";
-import { readCheckpoint, writeCheckpoint } from "./index.js";
+import { manualSeed, randint, randn } from "@backprop/core";
+import { Linear, Sequential } from "@backprop/layers";
+import { sgd } from "@backprop/optimizers";
+import { EarlyStopping, ModelCheckpoint } from "@backprop/callbacks";
+import { Trainer, readCheckpoint, writeCheckpoint } from "./index.js";
 import type { Checkpoint } from "./index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,6 +83,24 @@ describe("checkpoints", () => {
     expect(existsSync(`${path}.tmp`) || existsSync(`${path}.old`)).toBe(false);
     const back = await readCheckpoint(path);
     expect(Array.from((back.optimizer as { state: { m: { data(): Float32Array } } }).state.m.data())).toEqual([1, 2, 3]);
+  });
+
+  it("gives saved callback states to callbacks of the same type when the resumed run's list differs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bp-cbstate-"));
+    const path = join(dir, "ckpt");
+    manualSeed(3);
+    const data = [randn([32, 3]), randint([32], 0, 2)] as const;
+    const make = () => {
+      manualSeed(4);
+      const model = new Sequential([new Linear({ inFeatures: 3, outFeatures: 2 })]);
+      return new Trainer(model, { loss: "crossEntropy", optimizer: sgd(model.parameters(), { lr: 0.1 }) });
+    };
+    const first = new EarlyStopping({ monitor: "loss", patience: 5 });
+    await make().fit(data, { epochs: 3, progress: false, callbacks: [new ModelCheckpoint({ filepath: path }), first] });
+    const resumed = new EarlyStopping({ monitor: "loss", patience: 5 });
+    const history = await make().fit(data, { epochs: 5, progress: false, callbacks: [resumed], resumeFrom: path });
+    expect(resumed.bestEpoch).toBeGreaterThanOrEqual(first.bestEpoch);
+    expect(history.epochs).toEqual([0, 1, 2, 3, 4]); // the saved History continues
   });
 
   it("names the problem for missing or corrupt checkpoints", async () => {

@@ -10,7 +10,7 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, posix, relative, sep } from "node:path";
 import { root } from "../extract.js";
@@ -161,8 +161,22 @@ function rewriteLinks(): string[] {
   return problems;
 }
 
+/** The live playground page (apps/playground/dist, built by that workspace) goes to docs/site/playground/. */
+function copyPlayground(): void {
+  const from = join(root, "apps", "playground", "dist");
+  if (!existsSync(join(from, "index.html"))) {
+    console.warn("docs: NO PLAYGROUND BUILD in apps/playground/dist/ — run its build first to include the live page.");
+    return;
+  }
+  const to = join(site, "playground");
+  mkdirSync(to, { recursive: true });
+  for (const file of readdirSync(from)) copyFileSync(join(from, file), join(to, file));
+  console.log("docs: copied the live playground into docs/site/playground/");
+}
+
 runTypedoc();
 writeCss();
+copyPlayground();
 const tutorials = renderTutorials();
 const problems = rewriteLinks();
 if (problems.length > 0) {

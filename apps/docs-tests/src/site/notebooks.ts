@@ -60,6 +60,7 @@ export function pageShell(options: { title: string; css: string; home: string; b
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.title)} | backprop</title>
+<link rel="icon" href="${options.css.replace(/backprop-pages\.css$/, "favicon.svg")}" type="image/svg+xml">
 <link rel="stylesheet" href="${options.css}">
 </head>
 <body>

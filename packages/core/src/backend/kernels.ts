@@ -94,6 +94,30 @@ export type ArgReduceKernels = {
 };
 
 /**
+ * Settings of the fused {@link OtherKernels.adamUpdate} kernel: one Adam/AdamW step as PyTorch
+ * defines it, without AMSGrad.
+ * @category Backends
+ */
+export interface AdamUpdateOptions {
+  /** Learning rate. */
+  lr: number;
+  /** Decay rate of the first moment. */
+  beta1: number;
+  /** Decay rate of the second moment. */
+  beta2: number;
+  /** Added to the denominator for stability. */
+  eps: number;
+  /** Weight decay lambda: L2 added to the gradient, or decoupled when `decoupled`. */
+  weightDecay: number;
+  /** AdamW: shrink the parameter by (1 - lr lambda) instead of adding lambda p to the gradient. */
+  decoupled: boolean;
+  /** The step number t, 1 on the first update (for the bias corrections). */
+  step: number;
+  /** Ascend instead of descend (negates the gradient). */
+  maximize: boolean;
+}
+
+/**
  * Kernels that are not a family of elementwise or reduction ops.
  * @category Backends
  */
@@ -130,6 +154,16 @@ export interface OtherKernels {
   gather(x: Tensor, axis: number, index: Tensor): Tensor;
   /** A copy of x with src[i][j][k] added at [index[i][j][k]][j][k] for axis 0 (and likewise). */
   scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor;
+  /**
+   * Optional fused Adam/AdamW step, in place on `param`, `m` and `v`: with
+   * g = ±grad (+ lambda p unless decoupled; p = p (1 - lr lambda) first when decoupled),
+   * m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2,
+   * p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps), computed per element in
+   * double and rounded to float32 on store, like the JS update rule. All four tensors are
+   * float32, contiguous and of one shape; callers check that and use their own loop otherwise.
+   * Backends without a fused kernel leave it undefined.
+   */
+  adamUpdate?(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: AdamUpdateOptions): void;
 }
 
 /**
