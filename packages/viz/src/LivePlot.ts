@@ -51,7 +51,7 @@ export class LivePlot implements Callback {
   }
 
   onTrainBegin(): void {
-    this.history.loadStateDict({ epochs: [], history: {} });
+    this.history.loadStateDict({ epochs: [], records: [] });
   }
 
   async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
