@@ -161,3 +161,36 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * Merges the axes that every operand lays out contiguously into one another, and drops axes of
+ * size 1: strided kernels then walk fewer, longer rows. Axis i and i + 1 merge when, in every
+ * operand, stride[i] = stride[i + 1] * shape[i + 1]. A shape of only size-1 axes gives [].
+ * @param shape The shape all operands are viewed at (broadcast operands carry stride 0).
+ * @param stridesList One stride list per operand, each as long as `shape`.
+ * @returns The merged shape and, per operand, its strides over the merged axes.
+ * @example
+ * ```ts
+ * import { collapseAxes } from "@backprop/core";
+ * collapseAxes([2, 3, 4], [[12, 4, 1]]); // [[24], [[1]]]
+ * collapseAxes([2, 3, 4], [[12, 4, 1], [0, 4, 1]]); // [[2, 12], [[12, 1], [0, 1]]]
+ * ```
+ * @category Tensors
+ */
+export function collapseAxes(shape: Shape, stridesList: readonly (readonly number[])[]): [number[], number[][]] {
+  const outShape: number[] = [];
+  const outStrides: number[][] = stridesList.map(() => []);
+  for (let axis = 0; axis < shape.length; axis++) {
+    const n = shape[axis];
+    if (n === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && stridesList.every((s, k) => outStrides[k][last] === s[axis] * n)) {
+      outShape[last] *= n;
+      stridesList.forEach((s, k) => (outStrides[k][last] = s[axis]));
+      continue;
+    }
+    outShape.push(n);
+    stridesList.forEach((s, k) => outStrides[k].push(s[axis]));
+  }
+  return [outShape, outStrides];
+}

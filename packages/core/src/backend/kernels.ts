@@ -118,6 +118,33 @@ export interface AdamUpdateOptions {
 }
 
 /**
+ * Settings of the fused {@link OtherKernels.sgdUpdate} kernel: one SGD step as PyTorch defines it.
+ * @category Backends
+ */
+export interface SgdUpdateOptions {
+  /** Learning rate. */
+  lr: number;
+  /** Momentum factor mu (0: no momentum buffer). */
+  momentum: number;
+  /** Dampening tau of the momentum. */
+  dampening: number;
+  /** Nesterov momentum. */
+  nesterov: boolean;
+  /** L2 penalty lambda added to the gradient. */
+  weightDecay: number;
+  /** Ascend instead of descend (negates the gradient). */
+  maximize: boolean;
+  /** The momentum buffer is new: it takes the gradient itself instead of the decayed sum. */
+  fresh: boolean;
+}
+
+/**
+ * The activation a fused {@link OtherKernels.linear} kernel applies to its output.
+ * @category Backends
+ */
+export type LinearActivation = "none" | "relu";
+
+/**
  * Kernels that are not a family of elementwise or reduction ops.
  * @category Backends
  */
@@ -164,6 +191,19 @@ export interface OtherKernels {
    * Backends without a fused kernel leave it undefined.
    */
   adamUpdate?(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: AdamUpdateOptions): void;
+  /**
+   * Optional fused SGD step, in place on `param` and `momentumBuffer` (null when momentum is 0):
+   * with d = ±grad + lambda p, b = d on a fresh buffer else b = mu b + (1 - tau) d, then
+   * d = d + mu b (Nesterov) or d = b, and p = p - lr d. Same dtype and layout rules as
+   * {@link OtherKernels.adamUpdate}.
+   */
+  sgdUpdate?(param: Tensor, grad: Tensor, momentumBuffer: Tensor | null, options: SgdUpdateOptions): void;
+  /**
+   * Optional fused fully connected layer: y = act(x w^T + b) with x [M, K], w [N, K] (a Linear
+   * layer's weight, row-major), bias [N] or null, giving a new contiguous y [M, N]. All float32
+   * and contiguous; callers check that and compose matmul, add and relu otherwise.
+   */
+  linear?(x: Tensor, weight: Tensor, bias: Tensor | null, activation: LinearActivation): Tensor;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { collapse, forEachRow } from "./loops.js";
+import { collapseAxes as collapse } from "../../shape.js";
+import { forEachRow } from "./loops.js";
 
 /** Every element offset forEachRow visits, per operand, in order. */
 function visit(shape: number[], strides: number[][], offsets: number[]): number[][] {
@@ -26,7 +27,7 @@ function naive(shape: number[], strides: number[][], offsets: number[]): number[
   return seen;
 }
 
-describe("collapse", () => {
+describe("collapseAxes", () => {
   it("merges axes contiguous in every operand and drops size-1 axes", () => {
     expect(collapse([2, 3, 4], [[12, 4, 1]])).toEqual([[24], [[1]]]);
     expect(collapse([2, 1, 3], [[3, 99, 1], [0, 5, 0]])).toEqual([[6], [[1], [0]]]);

@@ -4,25 +4,7 @@
  * innermost row (length and per-operand offsets and strides) to a monomorphic row function.
  * @module
  */
-
-/** Collapses mergeable axes. Returns the reduced shape and one stride list per operand. */
-export function collapse(shape: readonly number[], stridesList: readonly (readonly number[])[]): [number[], number[][]] {
-  const outShape: number[] = [];
-  const outStrides: number[][] = stridesList.map(() => []);
-  for (let axis = 0; axis < shape.length; axis++) {
-    const n = shape[axis];
-    if (n === 1) continue;
-    const last = outShape.length - 1;
-    if (last >= 0 && stridesList.every((s, k) => outStrides[k][last] === s[axis] * n)) {
-      outShape[last] *= n;
-      stridesList.forEach((s, k) => (outStrides[k][last] = s[axis]));
-      continue;
-    }
-    outShape.push(n);
-    stridesList.forEach((s, k) => outStrides[k].push(s[axis]));
-  }
-  return [outShape, outStrides];
-}
+import { collapseAxes as collapse } from "../../shape.js";
 
 /** A row of a one-operand op: n elements from x (offset, stride) into out (offset, stride). */
 export type Row1 = (n: number, xo: number, xs: number, oo: number, os: number) => void;
