@@ -2,7 +2,8 @@
  * Linear (Dense): the fully connected layer.
  * @module
  */
-import type { DType, Generator, Tensor } from "@backprop/core";
+import { ValueError, linear } from "@backprop/core";
+import type { DType, Generator, LinearActivation, Tensor } from "@backprop/core";
 import { Module } from "./Module.js";
 import type { JsonObject } from "./Module.js";
 import type { Parameter } from "./Parameter.js";
@@ -20,6 +21,11 @@ export interface LinearOptions {
   outFeatures: number;
   /** Whether to add a learned bias (default true). */
   bias?: boolean;
+  /**
+   * Activation applied to the output, Keras's `Dense(..., activation="relu")`: "none" (default)
+   * or "relu". Fused into the matrix product on the native and wasm backends.
+   */
+  activation?: LinearActivation;
   /** Parameter dtype (default float32). */
   dtype?: DType;
   /** Generator for the initial weights (the global one by default). */
@@ -27,11 +33,13 @@ export interface LinearOptions {
 }
 
 /**
- * Fully connected layer: y = x W^T + b, with W [outFeatures, inFeatures]. Initialised as in
- * PyTorch: W and b uniform in [-1/sqrt(inFeatures), 1/sqrt(inFeatures)].
+ * Fully connected layer: y = x W^T + b, with W [outFeatures, inFeatures], optionally followed
+ * by a relu (`activation: "relu"`). Initialised as in PyTorch: W and b uniform in
+ * [-1/sqrt(inFeatures), 1/sqrt(inFeatures)]. The forward is core's {@link linear} op: one fused
+ * kernel on the native and wasm backends.
  *
  * Shape: [..., inFeatures] -> [..., outFeatures].
- * @throws {ValueError} for sizes that are not positive integers.
+ * @throws {ValueError} for sizes that are not positive integers or an unknown activation.
  * @throws {ShapeError} in forward: `Linear(fc1): expected input [..., 784], got [32, 28, 28]`.
  * @example
  * ```ts
@@ -47,6 +55,7 @@ export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly dtype: DType;
+  readonly activation: LinearActivation;
   weight: Parameter;
   bias: Parameter | null;
 
@@ -56,6 +65,11 @@ export class Linear extends Module {
     this.inFeatures = integer(o.inFeatures, "inFeatures", "Linear");
     this.outFeatures = integer(o.outFeatures, "outFeatures", "Linear");
     this.dtype = floatDType(o.dtype, "Linear");
+    const activation = o.activation ?? "none";
+    if (activation !== "none" && activation !== "relu") {
+      throw new ValueError(`Linear: activation must be "none" or "relu"; got ${JSON.stringify(activation)}`);
+    }
+    this.activation = activation;
     const bound = 1 / Math.sqrt(this.inFeatures);
     const init = { dtype: this.dtype, generator: o.generator };
     // kaiming uniform with a = sqrt(5) is PyTorch's default: bound 1/sqrt(fanIn).
@@ -66,14 +80,14 @@ export class Linear extends Module {
   override forward(x: Tensor): Tensor {
     this.checkTensor(x);
     if (x.rank < 1 || x.shape[x.rank - 1] !== this.inFeatures) this.badInput(`[..., ${this.inFeatures}]`, x);
-    return this.guard(() => {
-      const y = x.matmul(this.weight.T);
-      return this.bias === null ? y : y.add(this.bias);
-    });
+    return this.guard(() => linear(x, this.weight, this.bias, { activation: this.activation }));
   }
 
   override config(): JsonObject {
-    return { inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null, ...dtypeConfig(this.dtype) };
+    const config: JsonObject = { inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null };
+    // Written only when set, so model.json files stay as they were for plain layers.
+    if (this.activation !== "none") config.activation = this.activation;
+    return { ...config, ...dtypeConfig(this.dtype) };
   }
 }
 

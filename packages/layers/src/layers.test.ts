@@ -55,6 +55,14 @@ const cases: LayerCase[] = [
     ],
   },
   {
+    name: "Linear with relu",
+    make: (dtype) => new Linear({ inFeatures: 3, outFeatures: 4, activation: "relu", dtype, generator: gen(11) }),
+    input: sample([5, 3]),
+    outputShape: [5, 4],
+    parameterCount: 16,
+    badInputs: [{ input: () => zeros([4, 5]), error: /^Linear: expected input \[\.\.\., 3\], got \[4, 5\]$/ }],
+  },
+  {
     name: "Dense without bias",
     make: (dtype) => new Dense({ inFeatures: 3, outFeatures: 2, bias: false, dtype, generator: gen(2) }),
     input: sample([2, 5, 3]),
@@ -253,6 +261,15 @@ describe("hand-computed layer values", () => {
     const fc = new Linear({ inFeatures: 2, outFeatures: 2 });
     fc.loadStateDict({ weight: tensor([[1, 2], [3, 4]]), bias: tensor([10, 20]) });
     expect(fc.forward(tensor([[1, 1], [2, -1]])).toArray()).toEqual([[13, 27], [10, 22]]);
+  });
+
+  it("Linear with relu: max(x W^T + b, 0), saved and checked by name", () => {
+    const fc = new Linear({ inFeatures: 2, outFeatures: 2, activation: "relu" });
+    fc.loadStateDict({ weight: tensor([[1, 2], [3, 4]]), bias: tensor([-5, 20]) });
+    expect(fc.forward(tensor([[1, 1], [2, -1]])).toArray()).toEqual([[0, 27], [0, 22]]);
+    expect(fc.config()).toEqual({ inFeatures: 2, outFeatures: 2, bias: true, activation: "relu" });
+    expect(new Linear({ inFeatures: 2, outFeatures: 2 }).config()).toEqual({ inFeatures: 2, outFeatures: 2, bias: true });
+    expect(() => new Linear({ inFeatures: 2, outFeatures: 2, activation: "tanh" as "relu" })).toThrow('Linear: activation must be "none" or "relu"; got "tanh"');
   });
 
   it("BatchNorm1d: one training step, then evaluation on the running statistics", () => {

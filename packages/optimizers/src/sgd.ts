@@ -2,7 +2,7 @@
  * Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay.
  * @module
  */
-import { ValueError } from "@backprop/core";
+import { ValueError, kernels } from "@backprop/core";
 import { checkSetting, defineOptimizer } from "./optimizer.js";
 import type { HyperParams, OptimizerRule } from "./optimizer.js";
 
@@ -48,6 +48,18 @@ export const sgdRule: OptimizerRule<SgdOptions> = {
     }
   },
   buffers: (h): Record<string, number> => (h.momentum !== 0 ? { momentumBuffer: 0 } : {}),
+  fused(p, g, buffers, state, h) {
+    // The backend's fused kernel, where it has one, for float32 contiguous tensors.
+    const ks = kernels();
+    const buf = h.momentum !== 0 ? buffers.momentumBuffer : null;
+    if (ks.sgdUpdate === undefined || p.dtype !== "float32" || g.dtype !== "float32" || !p.isContiguous || !g.isContiguous) return false;
+    if (buf !== null && (buf.dtype !== "float32" || !buf.isContiguous)) return false;
+    ks.sgdUpdate(p, g, buf, {
+      lr: h.lr, momentum: h.momentum, dampening: h.dampening, nesterov: h.nesterov, weightDecay: h.weightDecay, maximize: h.maximize,
+      fresh: state.fresh.includes("momentumBuffer"),
+    });
+    return true;
+  },
   update(p, g, state, h) {
     const { lr, momentum, dampening, nesterov, weightDecay } = h;
     const sign = h.maximize ? -1 : 1;

@@ -5,12 +5,14 @@
 import { defineOp } from "../defineOp.js";
 import { Tensor } from "../tensor.js";
 import { kernels } from "../backend/backend.js";
+import type { LinearActivation } from "../backend/kernels.js";
 import { isFloat, promoteTypes } from "../dtype.js";
 import { ShapeError, ValueError, formatShape } from "../errors.js";
 import { broadcastShapes, sizeOf } from "../shape.js";
 import { broadcastView, reshapeView } from "./views.js";
 import { reshape, transpose } from "./movement.js";
-import { sumTo } from "./reduce.js";
+import { sum, sumTo } from "./reduce.js";
+import { relu } from "./elementwise.js";
 
 /** A [B, rows, cols] view of x broadcast to batch + [rows, cols]; a copy only when the batch axes cannot merge. */
 function batchView(x: Tensor, batch: readonly number[], rows: number, cols: number): Tensor {
@@ -138,4 +140,80 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.rank > 1) shape.push(c.shape[c.rank - 2]);
   if (b.rank > 1) shape.push(c.shape[c.rank - 1]);
   return reshape(c, shape);
+}
+
+// y = act(x w^T + b) in one backend kernel, for x [M, K], w [N, K], b [N]. With gz the output
+// gradient masked where the relu cut: dx = gz w, dw = gz^T x, db = column sums of gz.
+const fusedLinearOp = defineOp({
+  name: "linear",
+  forward: (x: Tensor, w: Tensor, b: Tensor | null, activation: LinearActivation) => kernels().linear!(x, w, b, activation),
+  backward: (g, [x, w, b, activation], y) => {
+    const gz = activation === "relu" ? g.mul(y.sign()) : g;
+    return [
+      x.requiresGrad ? matmulOp(gz, w) : null,
+      w.requiresGrad ? matmulOp(transpose(gz), x) : null,
+      b?.requiresGrad === true ? sum(gz, { axis: 0 }) : null,
+      null,
+    ];
+  },
+});
+
+/**
+ * Options of {@link linear}.
+ * @category Ops
+ */
+export interface LinearOpOptions {
+  /** Applied to the result: "none" (default) or "relu". */
+  activation?: LinearActivation;
+}
+
+/**
+ * A fully connected layer as one op (PyTorch's `F.linear`): y = act(x w^T + b), with w stored
+ * [outFeatures, inFeatures]. Backends with a fused kernel (native, wasm) add the bias and apply
+ * the activation while each output tile is still in registers; elsewhere it is matmul, add and
+ * relu. Float32 and contiguous operands take the fused kernel; other dtypes promote like matmul.
+ *
+ * dx = gz w, dw = gz^T x, db = sum of gz over the leading axes, where gz is the output gradient
+ * (zeroed where the relu output is 0).
+ *
+ * Shape: x [..., K], weight [N, K], bias [N] -> [..., N].
+ * @throws {ShapeError} when the input's last axis differs from the weight's, or the bias is not [N],
+ * e.g. `linear: cannot apply weight [4, 3] to input [2, 5] (input features 5 vs 3)`.
+ * @throws {ValueError} for a weight that is not a matrix, or an unknown activation.
+ * @example
+ * ```ts
+ * import { linear, tensor } from "@backprop/core";
+ * const x = tensor([[1, 2]]);
+ * const w = tensor([[1, 0], [0, 1], [1, -1]]);
+ * linear(x, w, tensor([0, 0, 0.5])).toArray(); // [[1, 2, -0.5]]
+ * linear(x, w, tensor([0, 0, 0.5]), { activation: "relu" }).toArray(); // [[1, 2, 0]]
+ * ```
+ * @category Ops
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: LinearOpOptions = {}): Tensor {
+  if (!(x instanceof Tensor) || !(weight instanceof Tensor)) throw new ValueError("linear: expected an input tensor and a weight tensor");
+  if (bias !== null && !(bias instanceof Tensor)) throw new ValueError(`linear: bias must be a tensor or null; got ${typeof bias}`);
+  const activation = options.activation ?? "none";
+  if (activation !== "none" && activation !== "relu") {
+    throw new ValueError(`linear: activation must be "none" or "relu"; got ${JSON.stringify(activation)}`);
+  }
+  if (weight.rank !== 2) throw new ValueError(`linear: weight must be a matrix [outFeatures, inFeatures]; got ${formatShape(weight.shape)}`);
+  const [n, k] = weight.shape;
+  if (x.rank === 0 || x.shape[x.rank - 1] !== k) {
+    const features = x.rank === 0 ? "none" : String(x.shape[x.rank - 1]);
+    throw new ShapeError(`linear: cannot apply weight ${formatShape(weight.shape)} to input ${formatShape(x.shape)} (input features ${features} vs ${k})`);
+  }
+  if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== n)) {
+    throw new ShapeError(`linear: bias must be [${n}] for weight ${formatShape(weight.shape)}; got ${formatShape(bias.shape)}`);
+  }
+  const fused = kernels().linear !== undefined && x.dtype === "float32" && weight.dtype === "float32" && x.isContiguous && weight.isContiguous &&
+    (bias === null || (bias.dtype === "float32" && bias.isContiguous));
+  if (fused) {
+    if (x.rank === 2) return fusedLinearOp(x, weight, bias, activation);
+    const lead = x.shape.slice(0, -1);
+    return reshape(fusedLinearOp(reshape(x, [sizeOf(lead), k]), weight, bias, activation), [...lead, n]);
+  }
+  const z = matmul(x, transpose(weight));
+  const y = bias === null ? z : z.add(bias);
+  return activation === "relu" ? relu(y) : y;
 }

@@ -974,5 +974,122 @@ export function runBackendConformance(backendName: string, options: ConformanceO
         }
       });
     });
+
+    // ---------- optional fused kernels ----------
+    describe("optional fused kernels", () => {
+      // A backend that does not provide one of these skips its checks (callers fall back to ops).
+      const optional = (kernel: "linear" | "adamUpdate" | "sgdUpdate", name: string, fn: (k: Backend) => void): void => {
+        (skip.has(kernel) ? it.skip : it)(`${kernel}: ${name}`, (ctx) => {
+          if (be()[kernel] === undefined) ctx.skip();
+          fn(be());
+        });
+      };
+      const f32 = (values: readonly number[]): number[] => values.map(Math.fround);
+
+      optional("linear", "act(x w^T + b) matches the formula, with and without bias and relu", (k) => {
+        const gen = new Generator(seed + 20);
+        for (const [m, kk, n] of [[1, 1, 1], [5, 7, 3], [33, 65, 17], [128, 100, 40], [3, 0, 4], [0, 5, 2]]) {
+          const xv = f32(random(m * kk, gen));
+          const wv = f32(random(n * kk, gen));
+          const bv = f32(random(n, gen));
+          for (const withBias of [true, false]) {
+            for (const activation of ["none", "relu"] as const) {
+              const bias = withBias ? makeTensor(k, "float32", [n], bv) : null;
+              const y = k.linear!(makeTensor(k, "float32", [m, kk], xv), makeTensor(k, "float32", [n, kk], wv), bias, activation);
+              const expected: number[] = [];
+              for (let i = 0; i < m; i++) {
+                for (let j = 0; j < n; j++) {
+                  let acc = withBias ? bv[j] : 0;
+                  for (let q = 0; q < kk; q++) acc += xv[i * kk + q] * wv[j * kk + q];
+                  expected.push(activation === "relu" ? Math.max(acc, 0) : acc);
+                }
+              }
+              expect(y.isContiguous).toBe(true);
+              expectMatches(y, expected, "float32", [m, n], `linear ${m}x${kk}x${n} bias ${withBias} ${activation}`);
+            }
+          }
+        }
+      });
+      optional("linear", "mismatched shapes throw", (k) => {
+        const x = makeTensor(k, "float32", [2, 3], [1, 2, 3, 4, 5, 6]);
+        expect(() => k.linear!(x, makeTensor(k, "float32", [4, 2], new Array<number>(8).fill(1)), null, "none")).toThrow();
+        expect(() => k.linear!(x, makeTensor(k, "float32", [4, 3], new Array<number>(12).fill(1)), makeTensor(k, "float32", [3], [1, 2, 3]), "none")).toThrow();
+      });
+
+      optional("adamUpdate", "three steps match the published update (Adam, L2, AdamW, maximize)", (k) => {
+        const gen = new Generator(seed + 21);
+        const settings = [
+          { weightDecay: 0, decoupled: false, maximize: false },
+          { weightDecay: 0.1, decoupled: false, maximize: false },
+          { weightDecay: 0.1, decoupled: true, maximize: false },
+          { weightDecay: 0, decoupled: false, maximize: true },
+        ];
+        for (const n of [1, 7, 33, 1000, 100_003]) {
+          for (const setting of settings) {
+            let p = f32(random(n, gen, -1, 1));
+            const m = new Array<number>(n).fill(0);
+            const v = new Array<number>(n).fill(0);
+            const pt = makeTensor(k, "float32", [n], p);
+            const mt = makeTensor(k, "float32", [n], m);
+            const vt = makeTensor(k, "float32", [n], v);
+            for (let step = 1; step <= 3; step++) {
+              const g = f32(random(n, gen, -1, 1));
+              const o = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, step, ...setting };
+              k.adamUpdate!(pt, makeTensor(k, "float32", [n], g), mt, vt, o);
+              const next = p.map((pi, i) => {
+                const ps = o.decoupled ? pi * (1 - o.lr * o.weightDecay) : pi;
+                const gi = (o.maximize ? -g[i] : g[i]) + (o.decoupled ? 0 : o.weightDecay * pi);
+                const mi = o.beta1 * m[i] + (1 - o.beta1) * gi;
+                const vi = o.beta2 * v[i] + (1 - o.beta2) * gi * gi;
+                m[i] = mi;
+                v[i] = vi;
+                const mHat = mi / (1 - o.beta1 ** step);
+                const vHat = vi / (1 - o.beta2 ** step);
+                return ps - (o.lr * mHat) / (Math.sqrt(vHat) + o.eps);
+              });
+              p = next;
+            }
+            const what = `adamUpdate n=${n} ${JSON.stringify(setting)}`;
+            close(readValues(pt), p, 1e-5, 1e-6, `${what}: param`);
+            close(readValues(mt), m, 1e-5, 1e-7, `${what}: m`);
+            close(readValues(vt), v, 1e-5, 1e-9, `${what}: v`);
+          }
+        }
+      });
+
+      optional("sgdUpdate", "three steps match the published update (plain, momentum, dampening, Nesterov, decay, maximize)", (k) => {
+        const gen = new Generator(seed + 22);
+        const settings = [
+          { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false },
+          { momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0, maximize: false },
+          { momentum: 0.9, dampening: 0.2, nesterov: false, weightDecay: 0.01, maximize: false },
+          { momentum: 0.8, dampening: 0, nesterov: true, weightDecay: 0.05, maximize: true },
+        ];
+        for (const n of [1, 7, 33, 1000, 100_003]) {
+          for (const setting of settings) {
+            let p = f32(random(n, gen, -1, 1));
+            const b = new Array<number>(n).fill(0);
+            const pt = makeTensor(k, "float32", [n], p);
+            const bt = setting.momentum === 0 ? null : makeTensor(k, "float32", [n], new Array<number>(n).fill(7));
+            for (let step = 1; step <= 3; step++) {
+              const g = f32(random(n, gen, -1, 1));
+              const o = { lr: 0.1, fresh: step === 1, ...setting };
+              k.sgdUpdate!(pt, makeTensor(k, "float32", [n], g), bt, o);
+              p = p.map((pi, i) => {
+                let d = (o.maximize ? -g[i] : g[i]) + o.weightDecay * pi;
+                if (o.momentum !== 0) {
+                  b[i] = o.fresh ? d : o.momentum * b[i] + (1 - o.dampening) * d;
+                  d = o.nesterov ? d + o.momentum * b[i] : b[i];
+                }
+                return pi - o.lr * d;
+              });
+            }
+            const what = `sgdUpdate n=${n} ${JSON.stringify(setting)}`;
+            close(readValues(pt), p, 1e-5, 1e-6, `${what}: param`);
+            if (bt !== null) close(readValues(bt), b, 1e-5, 1e-6, `${what}: momentum buffer`);
+          }
+        }
+      });
+    });
   });
 }
