@@ -2,7 +2,8 @@
  * Builds the documentation site, serves it on 127.0.0.1 and visits every page in Debian's
  * chromium (playwright-core): a broken internal link or anchor, a failed request, a console
  * error or an image that does not load fails the test. Screenshots of the home page, an API
- * page and a tutorial page go to build/screenshots/. With BACKPROP_DOCS_PREBUILT=1 the site
+ * page and a tutorial page go to build/screenshots/. The live playground page must train in the
+ * page: its loss falls. With BACKPROP_DOCS_PREBUILT=1 the site
  * already in docs/site is checked as it is (after `npm run docs`), without building it again.
  */
 import { spawnSync } from "node:child_process";
@@ -170,4 +171,27 @@ test("screenshots of the home page, an API page and a tutorial page", async () =
     expect(statSync(join(shots, `${name}.png`)).size).toBeGreaterThan(5000);
   }
   await page.close();
+});
+
+test("the live playground trains in the page: the loss falls", { timeout: 120_000 }, async () => {
+  mkdirSync(shots, { recursive: true });
+  expect(existsSync(join(site, "playground", "index.html")), "no docs/site/playground/: the playground build (apps/playground) did not run before the site build").toBe(true);
+  const page = await context!.newPage();
+  const problems: string[] = [];
+  page.on("console", (msg) => { if (msg.type() === "error") problems.push(`console error: ${msg.text()}`); });
+  page.on("pageerror", (err) => problems.push(`uncaught ${err.message}`));
+  await page.goto(`${base}/playground/index.html`, { waitUntil: "load" });
+  interface State { losses: number[]; accuracy: number[]; backend: string; error: string | null }
+  await page.waitForFunction(() => {
+    const s = (window as unknown as { __playground?: State }).__playground;
+    return s !== undefined && (s.error !== null || s.losses.length >= 20);
+  }, undefined, { timeout: 60_000, polling: 100 });
+  const state = await page.evaluate(() => (window as unknown as { __playground: State }).__playground);
+  await page.screenshot({ path: join(shots, "playground.png") });
+  await page.close();
+  expect(problems).toEqual([]);
+  expect(state.error).toBeNull();
+  expect(state.backend).toBe("wasm");
+  for (const loss of state.losses) expect(Number.isFinite(loss)).toBe(true);
+  expect(state.losses.at(-1)!).toBeLessThan(0.5 * state.losses[0]);
 });
