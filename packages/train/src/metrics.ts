@@ -58,6 +58,34 @@ function checkCounts(a: ArrayLike<number>, b: ArrayLike<number>, where: string):
 }
 
 /**
+ * The share of samples a metric counts as hits: each subclass counts the hits in one batch.
+ * Kept private: every such metric has the same result, reset and NaN before the first update.
+ */
+abstract class HitRate implements Metric {
+  abstract readonly name: string;
+  private hits = 0;
+  private total = 0;
+
+  /** Hits among the batch's samples, and how many samples it had. */
+  protected abstract count(prediction: Tensor, target: Tensor): [hits: number, samples: number];
+
+  update(prediction: Tensor, target: Tensor): void {
+    const [hits, samples] = noGrad(() => this.count(prediction, target));
+    this.hits += hits;
+    this.total += samples;
+  }
+
+  result(): number {
+    return this.total === 0 ? NaN : this.hits / this.total;
+  }
+
+  reset(): void {
+    this.hits = 0;
+    this.total = 0;
+  }
+}
+
+/**
  * Fraction of samples whose predicted class (argmax) equals the target class (an int label,
  * or the argmax of a one-hot / probability target).
  * @example
@@ -70,28 +98,16 @@ function checkCounts(a: ArrayLike<number>, b: ArrayLike<number>, where: string):
  * ```
  * @category Metrics
  */
-export class Accuracy implements Metric {
+export class Accuracy extends HitRate {
   readonly name: string = "accuracy";
-  private correct = 0;
-  private total = 0;
 
-  update(prediction: Tensor, target: Tensor): void {
-    noGrad(() => {
-      const p = predictedClasses(prediction);
-      const t = targetClasses(target, prediction, this.name);
-      checkCounts(p, t, this.name);
-      for (let i = 0; i < p.length; i++) if (p[i] === t[i]) this.correct++;
-      this.total += p.length;
-    });
-  }
-
-  result(): number {
-    return this.total === 0 ? NaN : this.correct / this.total;
-  }
-
-  reset(): void {
-    this.correct = 0;
-    this.total = 0;
+  protected count(prediction: Tensor, target: Tensor): [number, number] {
+    const p = predictedClasses(prediction);
+    const t = targetClasses(target, prediction, this.name);
+    checkCounts(p, t, this.name);
+    let hits = 0;
+    for (let i = 0; i < p.length; i++) if (p[i] === t[i]) hits++;
+    return [hits, p.length];
   }
 }
 
@@ -107,31 +123,22 @@ export class Accuracy implements Metric {
  * ```
  * @category Metrics
  */
-export class BinaryAccuracy implements Metric {
+export class BinaryAccuracy extends HitRate {
   readonly name: string = "binaryAccuracy";
-  private correct = 0;
-  private total = 0;
   private readonly threshold: number;
 
   constructor(options: { threshold?: number } = {}) {
+    super();
     this.threshold = options.threshold ?? 0.5;
   }
 
-  update(prediction: Tensor, target: Tensor): void {
+  protected count(prediction: Tensor, target: Tensor): [number, number] {
     const p = prediction.data();
     const t = target.data();
     checkCounts(p, t, this.name);
-    for (let i = 0; i < p.length; i++) if ((p[i] > this.threshold ? 1 : 0) === (t[i] > 0.5 ? 1 : 0)) this.correct++;
-    this.total += p.length;
-  }
-
-  result(): number {
-    return this.total === 0 ? NaN : this.correct / this.total;
-  }
-
-  reset(): void {
-    this.correct = 0;
-    this.total = 0;
+    let hits = 0;
+    for (let i = 0; i < p.length; i++) if ((p[i] > this.threshold ? 1 : 0) === (t[i] > 0.5 ? 1 : 0)) hits++;
+    return [hits, p.length];
   }
 }
 
@@ -148,40 +155,32 @@ export class BinaryAccuracy implements Metric {
  * ```
  * @category Metrics
  */
-export class TopKAccuracy implements Metric {
+export class TopKAccuracy extends HitRate {
   readonly name: string;
-  private hits = 0;
-  private total = 0;
   private readonly k: number;
 
   constructor(options: { k?: number } = {}) {
+    super();
     this.k = options.k ?? 5;
     if (!Number.isInteger(this.k) || this.k < 1) throw new ValueError(`topKAccuracy: k must be a positive integer; got ${this.k}`);
     this.name = `top${this.k}Accuracy`;
   }
 
-  update(prediction: Tensor, target: Tensor): void {
+  protected count(prediction: Tensor, target: Tensor): [number, number] {
     if (prediction.rank !== 2) throw new ShapeError(`${this.name}: expected predictions [batch, classes], got ${formatShape(prediction.shape)}`);
     const [n, c] = prediction.shape;
     const p = prediction.data();
     const t = targetClasses(target, prediction, this.name);
     checkCounts(new Array<number>(n), t, this.name);
+    let hits = 0;
     for (let i = 0; i < n; i++) {
+      if (!(t[i] >= 0 && t[i] < c)) throw new ValueError(`${this.name}: target class ${t[i]} of sample ${i} is outside [0, ${c})`);
       const score = p[i * c + t[i]];
       let above = 0;
       for (let j = 0; j < c; j++) if (p[i * c + j] > score) above++;
-      if (above < this.k) this.hits++;
+      if (above < this.k) hits++;
     }
-    this.total += n;
-  }
-
-  result(): number {
-    return this.total === 0 ? NaN : this.hits / this.total;
-  }
-
-  reset(): void {
-    this.hits = 0;
-    this.total = 0;
+    return [hits, n];
   }
 }
 
