@@ -33,6 +33,44 @@ describe("safetensors", () => {
     expect(tensors.c.toArray()).toBe(true);
   });
 
+  it("widens F16 and BF16 to float32, and I64, U32, I16, U16, I8, U8 to int32", () => {
+    const entry = (name: string, dtype: string, n: number, begin: number, width: number): string =>
+      `"${name}":{"dtype":"${dtype}","shape":[${n}],"data_offsets":[${begin},${begin + n * width}]}`;
+    const header = `{${[
+      entry("h", "F16", 6, 0, 2), entry("b", "BF16", 3, 12, 2), entry("l", "I64", 2, 18, 8), entry("u32", "U32", 1, 34, 4),
+      entry("i16", "I16", 2, 38, 2), entry("u16", "U16", 1, 42, 2), entry("i8", "I8", 2, 44, 1), entry("u8", "U8", 2, 46, 1),
+    ].join(",")}}`;
+    const data = [
+      // F16: 1 = 3c00, -2 = c000, 0.5 = 3800, 65504 = 7bff, -inf = fc00, 2^-24 = 0001 (the smallest subnormal).
+      0x00, 0x3c, 0x00, 0xc0, 0x00, 0x38, 0xff, 0x7b, 0x00, 0xfc, 0x01, 0x00,
+      // BF16 (the top half of a float32): 1 = 3f80, -2.5 = c020, 3.140625 = 4049.
+      0x80, 0x3f, 0x20, 0xc0, 0x49, 0x40,
+      // I64: -3 and 2^31 - 1.
+      0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0,
+      // U32 70000; I16 -300, 300; U16 65535; I8 -128, 127; U8 0, 255.
+      0x70, 0x11, 0x01, 0x00, 0xd4, 0xfe, 0x2c, 0x01, 0xff, 0xff, 0x80, 0x7f, 0x00, 0xff,
+    ];
+    const { tensors } = decodeSafetensors(file(header, data));
+    expect(tensors.h.dtype).toBe("float32");
+    expect(tensors.h.toArray()).toEqual([1, -2, 0.5, 65504, -Infinity, Math.fround(2 ** -24)]);
+    expect(tensors.b.toArray()).toEqual([1, -2.5, 3.140625]);
+    expect(tensors.l.dtype).toBe("int32");
+    expect(tensors.l.toArray()).toEqual([-3, 2147483647]);
+    expect(tensors.u32.toArray()).toEqual([70000]);
+    expect(tensors.i16.toArray()).toEqual([-300, 300]);
+    expect(tensors.u16.toArray()).toEqual([65535]);
+    expect(tensors.i8.toArray()).toEqual([-128, 127]);
+    expect(tensors.u8.toArray()).toEqual([0, 255]);
+  });
+
+  it("refuses 64-bit integers that do not fit int32, naming the tensor and element", () => {
+    const header = `{"ids":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}`;
+    const bytes = file(header, [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0]);
+    expect(() => decodeSafetensors(bytes, "ids.safetensors")).toThrow(
+      new FormatError('decodeSafetensors: ids.safetensors tensor "ids" (I64) holds 2147483648 at element 1, outside int32, the widest integer type backprop holds'),
+    );
+  });
+
   it("encodes the standard layout: u64 length, JSON padded with spaces to 8 bytes, raw data", () => {
     const bytes = encodeSafetensors({ w: tensor([1, -2]) }, { producer: "test" });
     const n = new DataView(bytes.buffer).getBigUint64(0, true);
@@ -94,7 +132,7 @@ describe("safetensors", () => {
 
   it("rejects dtype, shape and size mismatches and bad JSON", () => {
     const d = new Array<number>(8).fill(0);
-    expect(() => decodeSafetensors(file(`{"a":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}`, d))).toThrow(/unsupported dtype "F16"; expected one of F32, F64, I32, BOOL/);
+    expect(() => decodeSafetensors(file(`{"a":{"dtype":"F8_E4M3","shape":[8],"data_offsets":[0,8]}}`, d))).toThrow(/unsupported dtype "F8_E4M3"; expected one of F32, F64, I32, BOOL, F16, BF16, I64, U32, I16, U16, I8, U8/);
     expect(() => decodeSafetensors(file(`{${f32("a", [3], 0, 8)}}`, d))).toThrow(/needs 12 bytes; expected data_offsets spanning 12, got \[0, 8\] \(8 bytes\)/);
     expect(() => decodeSafetensors(file(`{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}`, d))).toThrow(/bad shape/);
     expect(() => decodeSafetensors(file(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}`, d))).toThrow(/bad data_offsets/);

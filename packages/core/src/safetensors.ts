@@ -9,11 +9,55 @@ import { Tensor } from "./tensor.js";
 import { empty } from "./creation.js";
 
 const codes: Record<DType, string> = { float32: "F32", float64: "F64", int32: "I32", bool: "BOOL" };
-const dtypes: Record<string, DType | undefined> = { F32: "float32", F64: "float64", I32: "int32", BOOL: "bool" };
 const itemBytes: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 /** The reference implementation refuses headers above 100 MB; so do we. */
 const maxHeaderBytes = 100_000_000;
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** IEEE half precision bits to a number. */
+function halfToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+const bfloatBits = new Uint32Array(1);
+const bfloatValue = new Float32Array(bfloatBits.buffer);
+
+/**
+ * A dtype as the file names it: the backprop dtype it loads as, its bytes per element, and for
+ * the types backprop does not hold, how to read one element (widened to float32 or int32).
+ */
+interface FileType {
+  type: DType;
+  bytes: number;
+  read?: (v: DataView, at: number) => number;
+}
+const fileTypes: Record<string, FileType | undefined> = {
+  F32: { type: "float32", bytes: 4 },
+  F64: { type: "float64", bytes: 8 },
+  I32: { type: "int32", bytes: 4 },
+  BOOL: { type: "bool", bytes: 1 },
+  F16: { type: "float32", bytes: 2, read: (v, at) => halfToNumber(v.getUint16(at, true)) },
+  BF16: {
+    type: "float32",
+    bytes: 2,
+    read: (v, at) => {
+      bfloatBits[0] = v.getUint16(at, true) << 16;
+      return bfloatValue[0];
+    },
+  },
+  I64: { type: "int32", bytes: 8, read: (v, at) => Number(v.getBigInt64(at, true)) },
+  U32: { type: "int32", bytes: 4, read: (v, at) => v.getUint32(at, true) },
+  I16: { type: "int32", bytes: 2, read: (v, at) => v.getInt16(at, true) },
+  U16: { type: "int32", bytes: 2, read: (v, at) => v.getUint16(at, true) },
+  I8: { type: "int32", bytes: 1, read: (v, at) => v.getInt8(at) },
+  U8: { type: "int32", bytes: 1, read: (v, at) => v.getUint8(at) },
+};
+const fileTypeNames = Object.keys(fileTypes).join(", ");
 
 /**
  * What {@link decodeSafetensors} returns: the tensors by name and the `__metadata__` strings.
@@ -99,11 +143,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function checkEntry(name: string, value: unknown, fail: (what: string) => never): HeaderEntry & { type: DType } {
+function checkEntry(name: string, value: unknown, fail: (what: string) => never): HeaderEntry & { file: FileType } {
   if (!isObject(value)) fail(`tensor "${name}" must be described by an object; got ${JSON.stringify(value)}`);
   const { dtype, shape, data_offsets: offsets } = value;
-  const type = typeof dtype === "string" ? dtypes[dtype] : undefined;
-  if (type === undefined) fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)}; expected one of F32, F64, I32, BOOL`);
+  const file = typeof dtype === "string" ? fileTypes[dtype] : undefined;
+  if (file === undefined) fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)}; expected one of ${fileTypeNames}`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
     fail(`tensor "${name}" has a bad shape; expected an array of non-negative integers, got ${JSON.stringify(shape)}`);
   }
@@ -112,15 +156,17 @@ function checkEntry(name: string, value: unknown, fail: (what: string) => never)
   }
   const s = shape as number[];
   const [begin, end] = offsets as [number, number];
-  const expected = s.reduce((a, b) => a * b, 1) * itemBytes[type];
+  const expected = s.reduce((a, b) => a * b, 1) * file.bytes;
   if (end - begin !== expected) {
     fail(`tensor "${name}" (${dtype as string} [${s.join(", ")}]) needs ${expected} bytes; expected data_offsets spanning ${expected}, got [${begin}, ${end}] (${end - begin} bytes)`);
   }
-  return { dtype: dtype as string, shape: s, data_offsets: [begin, end], type };
+  return { dtype: dtype as string, shape: s, data_offsets: [begin, end], file };
 }
 
 /**
- * Decodes a safetensors file, checking it strictly: a truncated file, a header length larger
+ * Decodes a safetensors file. F32, F64, I32 and BOOL load as they are; F16 and BF16 load as
+ * float32, and I64, U32, I16, U16, I8 and U8 as int32 (an I64 or U32 value outside int32 is an
+ * error). The file is checked strictly: a truncated file, a header length larger
  * than the file or over 100 MB, bad JSON, an unsupported dtype, a shape that does not match
  * the byte size, and offsets that point outside the data, overlap or leave bytes uncovered
  * are all errors naming `source` (a file name for the messages).
@@ -156,7 +202,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "the data"): Safet
   const start = 8 + n;
   const dataLength = bytes.length - start;
   const metadata: Record<string, string> = {};
-  const entries: [string, HeaderEntry & { type: DType }][] = [];
+  const entries: [string, HeaderEntry & { file: FileType }][] = [];
   for (const [name, value] of Object.entries(h)) {
     if (name === "__metadata__") {
       if (!isObject(value)) fail(`has __metadata__ that is not an object of strings; got ${JSON.stringify(value)}`);
@@ -183,11 +229,26 @@ export function decodeSafetensors(bytes: Uint8Array, source = "the data"): Safet
   if (covered !== dataLength) fail(`has offsets that do not cover the data; header says ${covered} bytes of data, file has ${dataLength}`);
   const tensors: Record<string, Tensor> = {};
   for (const [name, e] of entries) {
-    const t = empty(e.shape, { dtype: e.type });
+    const t = empty(e.shape, { dtype: e.file.type });
     const data = t.storage.data;
+    const { read, bytes: width } = e.file;
+    if (read !== undefined) {
+      // A type backprop does not hold: each element widened; integers must fit int32.
+      const source = new DataView(bytes.buffer, bytes.byteOffset + start + e.data_offsets[0], e.data_offsets[1] - e.data_offsets[0]);
+      for (let i = 0; i < data.length; i++) {
+        const v = read(source, i * width);
+        if (e.file.type === "int32" && (v < -2147483648 || v > 2147483647)) {
+          t.dispose();
+          fail(`tensor "${name}" (${e.dtype}) holds ${v} at element ${i}, outside int32, the widest integer type backprop holds`);
+        }
+        data[i] = v;
+      }
+      tensors[name] = t;
+      continue;
+    }
     const target = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     target.set(bytes.subarray(start + e.data_offsets[0], start + e.data_offsets[1]));
-    const size = itemBytes[e.type];
+    const size = width;
     if (!littleEndian && size > 1) {
       for (let i = 0; i < target.length; i += size) target.subarray(i, i + size).reverse();
     }
