@@ -88,6 +88,13 @@ function writeCss(): void {
   const hljsCss = readFileSync(require.resolve("highlight.js/styles/github.css"), "utf8");
   const own = readFileSync(join(root, "docs", "assets", "backprop-pages.css"), "utf8");
   writeFileSync(join(site, "assets", "backprop-pages.css"), `${hljsCss}\n${own}`);
+  // KaTeX's stylesheet and the woff2 fonts it names first (every browser the site targets takes woff2).
+  const katexDist = dirname(require.resolve("katex/dist/katex.min.css"));
+  mkdirSync(join(site, "assets", "katex", "fonts"), { recursive: true });
+  copyFileSync(join(katexDist, "katex.min.css"), join(site, "assets", "katex", "katex.min.css"));
+  for (const font of readdirSync(join(katexDist, "fonts")).filter((f) => f.endsWith(".woff2"))) {
+    copyFileSync(join(katexDist, "fonts", font), join(site, "assets", "katex", "fonts", font));
+  }
 }
 
 function renderTutorials(): RenderedNotebook[] {
@@ -98,7 +105,7 @@ function renderTutorials(): RenderedNotebook[] {
   const rendered = files.map((f) => renderNotebook(join(notebooksDir, f), outDir, links));
   const list =
     rendered.length > 0
-      ? `<ol class="tutorials">\n${rendered.map((r) => `<li><a href="${r.page}">${escapeHtml(r.title)}</a><p>${escapeHtml(r.summary)}</p></li>`).join("\n")}\n</ol>`
+      ? `<ol class="tutorials">\n${rendered.map((r) => `<li><a href="${r.page}">${escapeHtml(r.title)}</a><p>${r.summaryHtml}</p></li>`).join("\n")}\n</ol>`
       : `<p class="missing">No executed notebooks were found in <code>apps/notebooks/build/</code>. They are written by the notebook test run: <code>npx turbo run test --filter=@backprop/notebooks</code>, then <code>npm run docs</code> again.</p>`;
   writeFileSync(
     join(outDir, "index.html"),
@@ -107,6 +114,7 @@ function renderTutorials(): RenderedNotebook[] {
       css: links.css,
       home: links.home,
       crumbs: " / Tutorials",
+      math: true,
       body: `<h1>Tutorials</h1>\n<p>The notebooks of <code>apps/notebooks</code>, as executed by the test run, with their outputs and pictures.</p>\n${list}`,
     }),
   );

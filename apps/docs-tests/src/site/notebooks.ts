@@ -1,6 +1,7 @@
 /**
  * Renders executed Jupyter notebooks (nbformat 4) to standalone HTML pages: markdown cells
- * through marked, code cells highlighted by highlight.js, and their outputs (streams,
+ * through marked with their TeX ($...$, $$...$$) typeset by KaTeX, code cells highlighted by
+ * highlight.js, and their outputs (streams,
  * text/plain, text/html, image/svg+xml, image/png; errors shown as errors). Pictures are
  * written as files beside the page.
  * @module
@@ -9,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import hljs from "highlight.js/lib/core";
 import typescript from "highlight.js/lib/languages/typescript";
+import katex from "katex";
 import { marked } from "marked";
 
 hljs.registerLanguage("typescript", typescript);
@@ -34,8 +36,8 @@ export interface RenderedNotebook {
   page: string;
   /** The first heading of the notebook. */
   title: string;
-  /** Its first paragraph, for the index. */
-  summary: string;
+  /** Its first paragraph as HTML, for the index. */
+  summaryHtml: string;
 }
 
 const text = (v: string | string[] | undefined): string => (Array.isArray(v) ? v.join("") : (v ?? ""));
@@ -52,8 +54,41 @@ export function highlightTs(code: string): string {
   return hljs.highlight(code, { language: "typescript", ignoreIllegals: true }).value;
 }
 
-/** A small page shell shared by the tutorial and source pages. */
-export function pageShell(options: { title: string; css: string; home: string; body: string; crumbs?: string }): string {
+// Private-use characters mark where typeset maths goes back after marked: marked leaves them alone.
+const mathMark = /\uE000(\d+)\uE001/g;
+
+/**
+ * Markdown to HTML with its TeX typeset by KaTeX at build time (the site needs no script):
+ * `$$...$$` as display maths, `$...$` inline (not when a space follows the opening or precedes
+ * the closing dollar, so "$5 and $6" stays text). Code spans and fences are left as they are.
+ * @throws Error naming `where` for TeX that KaTeX cannot parse.
+ */
+export function markdownWithMath(source: string, where: string, inline = false): string {
+  const typeset: string[] = [];
+  const render = (tex: string, displayMode: boolean): string => {
+    try {
+      typeset.push(katex.renderToString(tex, { displayMode, throwOnError: true }));
+    } catch (e) {
+      throw new Error(`${where}: cannot typeset $${tex}$: ${(e as Error).message}`);
+    }
+    return `\uE000${typeset.length - 1}\uE001`;
+  };
+  const withMarks = source
+    .split(/(```[\s\S]*?```|`[^`\n]*`)/)
+    .map((part, i) =>
+      i % 2 === 1
+        ? part
+        : part
+            .replace(/\$\$([\s\S]+?)\$\$/g, (_, tex: string) => render(tex, true))
+            .replace(/(?<![\\$])\$(?![\s$])([^$]*?[^\s\\])\$/g, (_, tex: string) => render(tex, false)),
+    )
+    .join("");
+  const html = inline ? marked.parseInline(withMarks, { async: false }) : marked.parse(withMarks, { async: false });
+  return html.replace(mathMark, (_, n: string) => typeset[Number(n)]);
+}
+
+/** A small page shell shared by the tutorial and source pages; `math` links KaTeX's stylesheet. */
+export function pageShell(options: { title: string; css: string; home: string; body: string; crumbs?: string; math?: boolean }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -61,7 +96,7 @@ export function pageShell(options: { title: string; css: string; home: string; b
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.title)} | backprop</title>
 <link rel="icon" href="${options.css.replace(/backprop-pages\.css$/, "favicon.svg")}" type="image/svg+xml">
-<link rel="stylesheet" href="${options.css}">
+<link rel="stylesheet" href="${options.css}">${options.math === true ? `\n<link rel="stylesheet" href="${options.css.replace(/backprop-pages\.css$/, "katex/katex.min.css")}">` : ""}
 </head>
 <body>
 <header><a href="${options.home}">backprop</a>${options.crumbs ?? ""}</header>
@@ -125,7 +160,7 @@ export function renderNotebook(path: string, outDir: string, links: { css: strin
         const para = source.split(/\n\s*\n/).map((p) => p.trim()).find((p) => p !== "" && !p.startsWith("#"));
         if (para) summary = para.replace(/\s+/g, " ");
       }
-      cells.push(`<section class="cell markdown">${marked.parse(source, { async: false })}</section>`);
+      cells.push(`<section class="cell markdown">${markdownWithMath(source, basename(path))}</section>`);
     } else if (cell.cell_type === "code") {
       const outputs = renderOutputs(cell.outputs ?? [], assetDir, stem, counter);
       cells.push(
@@ -135,6 +170,6 @@ export function renderNotebook(path: string, outDir: string, links: { css: strin
   }
   const crumbs = ` / <a href="${links.index}">Tutorials</a> / ${escapeHtml(title)}`;
   const page = `${stem}.html`;
-  writeFileSync(join(outDir, page), pageShell({ title, css: links.css, home: links.home, crumbs, body: `<article class="notebook">\n${cells.join("\n")}\n</article>` }));
-  return { page, title, summary: summary.replace(/[*_`]/g, "") };
+  writeFileSync(join(outDir, page), pageShell({ title, css: links.css, home: links.home, crumbs, math: true, body: `<article class="notebook">\n${cells.join("\n")}\n</article>` }));
+  return { page, title, summaryHtml: markdownWithMath(summary, basename(path), true) };
 }
