@@ -18,9 +18,10 @@ import { format, printTable, saveResults } from "./report.js";
 import type { Missing } from "./report.js";
 import type { Contender, Row, RunOptions, Workload } from "./types.js";
 import { matmul } from "./workloads/matmul.js";
+import { mnist } from "./workloads/mnist.js";
 import { cnn, mlp } from "./workloads/training.js";
 
-const workloads: readonly Workload[] = [matmul, mlp, cnn];
+const workloads: readonly Workload[] = [matmul, mlp, cnn, mnist];
 const subject = "backprop";
 const backends = ["native", "wasm", "js"] as const;
 
@@ -39,7 +40,8 @@ function usage(): string {
     "options:",
     `  --backends=a,b     backprop backends to run (default all: ${backends.join(",")}; "none" for peers only)`,
     `  --peers=a,b        peers to run, by id or id prefix (default all: ${peersFor([1, 2]).map((p) => slug(p.name)).join(",")}; "none")`,
-    "  --smoke            one tiny iteration of every workload; fails unless backprop's numbers are finite",
+    "  --smoke            one tiny iteration of every workload (mnist: npm start stopped after loading the data,",
+    "                     PyTorch 1 epoch on 2,048 images); fails unless backprop's numbers are finite",
     "  --epochs=N         training epochs per contender, the first dropped (default 3)",
     "  --budget=S         seconds after which a training epoch is cut short (default 8)",
     "  --reps=N --warmup=N  matmul repetitions (default 7, halved at n=1024) and warm-up calls (default 2)",
@@ -108,7 +110,7 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`node ${process.version}; ${loaded.map((c) => (c.version === undefined ? c.name : `${c.name} (${c.version})`)).join(", ")}`);
   console.log(options.smoke
     ? "smoke mode: one tiny iteration each (numbers are not measurements)"
-    : `matmul: warm-up ${options.warmup}, median of ${options.reps} (n=1024: ${Math.max(3, Math.ceil(options.reps / 2))}); training: ${options.epochs} epochs of 10,000 images (the first dropped), each cut at ${options.budgetSeconds} s`);
+    : `matmul: warm-up ${options.warmup}, median of ${options.reps} (n=1024: ${Math.max(3, Math.ceil(options.reps / 2))}); training: ${options.epochs} epochs of 10,000 images (the first dropped), each cut at ${options.budgetSeconds} s; mnist: one run each to 98%`);
   options.progress = (row) => {
     const figure = row.error === undefined ? `${format(row.value)} ${row.unit}` : `error: ${row.error}`;
     console.log(`  ${row.workload} ${row.case} ${row.contender}: ${figure}`);
@@ -117,7 +119,7 @@ async function main(argv: readonly string[]): Promise<void> {
   try {
     for (const workload of chosen) {
       const result = await workload.run(loaded, options);
-      printTable(workload.name, result, subject);
+      printTable(workload.name, result, subject, { smallerIsBetter: workload.smallerIsBetter });
       rows.push(...result);
     }
   } finally {

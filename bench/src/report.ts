@@ -30,15 +30,19 @@ const isSubject = (name: string, subject: string): boolean => name.startsWith(su
 
 /**
  * Prints one workload's rows: a line per contender with a column per case; then each
- * `subject` contender's ratio against each peer (and against the best PyTorch variant).
+ * `subject` contender's ratio against each peer (and against the best PyTorch variant: the
+ * largest figure, or the smallest when `smallerIsBetter`).
  */
-export function printTable(workload: string, rows: readonly Row[], subject: string): void {
+export function printTable(workload: string, rows: readonly Row[], subject: string, options: { smallerIsBetter?: boolean } = {}): void {
+  const smaller = options.smallerIsBetter === true;
   if (rows.length === 0) return;
   const contenders = [...new Set(rows.map((r) => r.contender))];
   const cases = [...new Set(rows.map((r) => r.case))];
   const find = (c: string, name: string): Row | undefined => rows.find((r) => r.case === c && r.contender === name);
   const value = (c: string, name: string): number => find(c, name)?.value ?? NaN;
-  console.log(`\n${workload} (${rows[0].unit}, median; larger is better)`);
+  console.log(smaller
+    ? `\n${workload} (${[...new Set(rows.map((r) => r.unit))].join(", ")}; smaller is better)`
+    : `\n${workload} (${rows[0].unit}, median; larger is better)`);
   printGrid(["contender", ...cases, ""], contenders.map((name) => {
     const notes = cases.map((c) => find(c, name)).flatMap((r) => (r?.error !== undefined ? [`error: ${r.error}`] : r?.note !== undefined ? [r.note] : []));
     return [name, ...cases.map((c) => format(value(c, name))), [...new Set(notes)].join("; ")];
@@ -48,8 +52,12 @@ export function printTable(workload: string, rows: readonly Row[], subject: stri
   const torch = peers.filter((p) => p.startsWith("pytorch"));
   if (subjects.length === 0 || peers.length === 0) return;
   const columns = [...peers, ...(torch.length > 1 ? ["best pytorch"] : [])];
-  const peerValue = (c: string, p: string): number => (p === "best pytorch" ? Math.max(...torch.map((t) => value(c, t)).filter(Number.isFinite)) : value(c, p));
-  console.log(`ratios: ${subject} / peer`);
+  const bestTorch = (c: string): number => {
+    const figures = torch.map((t) => value(c, t)).filter(Number.isFinite);
+    return figures.length === 0 ? NaN : smaller ? Math.min(...figures) : Math.max(...figures);
+  };
+  const peerValue = (c: string, p: string): number => (p === "best pytorch" ? bestTorch(c) : value(c, p));
+  console.log(`ratios: ${subject} / peer${smaller ? " (below 1x: backprop is better)" : ""}`);
   printGrid(["backend, case", ...columns], subjects.flatMap((s) => cases.map((c) => [
     `${s.slice(subject.length).trim()}, ${c}`,
     ...columns.map((p) => {

@@ -64,6 +64,42 @@ export interface TrainResult {
   epochs: EpochTiming[];
 }
 
+/** How the mnist workload runs the `npm start` recipe: the target, the epoch cap, smoke mode. */
+export interface MnistPlan {
+  /** Test accuracy to reach (0.98). */
+  target: number;
+  /** Epochs after which a run that has not reached the target stops (20, as in `npm start`). */
+  maxEpochs: number;
+  /** Something tiny but real instead of the full run (see workloads/mnist.ts). */
+  smoke: boolean;
+  /** Called with each line a child process prints about an epoch. */
+  progress?: (line: string) => void;
+}
+
+/** One epoch of the mnist recipe as the child process reported it. */
+export interface MnistEpoch {
+  seconds: number;
+  valAccuracy: number;
+}
+
+/** One run of the mnist recipe, as reported by the process that ran it. */
+export interface MnistResult {
+  /** Seconds from after data loading and model building to the end of the evaluation of the epoch that first reached the target; null when none did. */
+  secondsToTarget: number | null;
+  /** Epochs run (the last is the one that reached the target, if any). */
+  epochs: MnistEpoch[];
+  /** Test accuracy after the last epoch, in [0, 1]. */
+  accuracy: number;
+  /** Peak resident set size of the process that trained, MiB (getrusage maxrss / 1024). */
+  peakRssMiB: number;
+  /** Wall seconds of the child process, start to exit, as seen by the bench (data loading and start-up included). */
+  processSeconds: number;
+  /** What ran: backend and threads, or torch version and threads. */
+  detail: string;
+  /** Set in smoke mode: what the tiny run did instead of the full recipe. */
+  smokeNote?: string;
+}
+
 /** A framework (and backend) being measured. Each workload it supports is an optional method. */
 export interface Contender {
   /** Short label for tables and JSON, e.g. "backprop js" or "tfjs cpu". */
@@ -76,6 +112,8 @@ export interface Contender {
   matmul?(n: number, timing: TimingOptions): Promise<Measurement>;
   /** Trains `spec` on `data` following `plan`; the per-epoch timings. */
   train?(spec: TrainSpec, data: MnistArrays, plan: TrainPlan): Promise<TrainResult>;
+  /** Runs the `npm start` MNIST recipe once in a fresh child process, so that its peak RSS is its own. */
+  mnist?(plan: MnistPlan): Promise<MnistResult>;
   /** Releases what `load` started (a child process). */
   close?(): void;
 }
@@ -85,13 +123,15 @@ export interface Row {
   workload: string;
   case: string;
   contender: string;
-  /** The workload's figure of merit (e.g. GFLOP/s, samples/s); larger is better. NaN on error. */
+  /** The workload's figure of merit (e.g. GFLOP/s, samples/s); larger is better unless the workload says `smallerIsBetter`. NaN on error or when there is no figure (a run that never reached its target). */
   value: number;
   unit: string;
   medianSeconds: number;
   seconds: number[];
   /** Training rows: every epoch, the dropped warm-up epoch first. */
   epochs?: EpochTiming[];
+  /** mnist rows: what the child process reported, and the load average (1, 5, 15 min) when it started. */
+  mnist?: MnistResult & { loadavg: number[] };
   /** Something a reader should know about the figure. */
   note?: string;
   /** Why there is no figure (the contender failed on this case). */
@@ -102,5 +142,7 @@ export interface Row {
 export interface Workload {
   readonly name: string;
   readonly description: string;
+  /** The figures are costs (seconds, MiB): tables say "smaller is better" and take the smallest PyTorch figure as the best. */
+  readonly smallerIsBetter?: boolean;
   run(contenders: readonly Contender[], options: RunOptions): Promise<Row[]>;
 }

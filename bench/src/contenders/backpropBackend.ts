@@ -9,6 +9,7 @@ import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from "@backprop/
 import { crossEntropy } from "@backprop/losses";
 import { adam } from "@backprop/optimizers";
 import { measure } from "../timing.js";
+import { npmStartMnist } from "./npmStart.js";
 import { batchCount, runEpochs } from "../training.js";
 import type { TrainSession } from "../training.js";
 import type { Contender, MnistArrays, TrainSpec } from "../types.js";
@@ -111,6 +112,9 @@ export function backpropOn(backend: BackpropBackend): Contender {
       } finally {
         s.dispose();
       }
+    },
+    mnist(plan) {
+      return npmStartMnist(backend, plan);
     },
   };
 }

