@@ -125,3 +125,73 @@ export function maxPoolBackwardF32(planes: i32, hw: i32, p: i32, gy: usize, indi
     }
   }
 }
+
+// avg pool geometry: the max pool block, then 13 countIncludePad (0 or 1).
+
+/** Taps of output cell `o`'s window along one axis that count in the divisor (JS backend's windowTaps). */
+function windowTaps(o: i32, size: i32, k: i32, stride: i32, pad: i32, dilation: i32, includePad: bool): i32 {
+  let count = 0;
+  for (let i = 0; i < k; i++) {
+    const at = o * stride - pad + i * dilation;
+    if (includePad ? at < size + pad : at >= 0 && at < size) count++;
+  }
+  return count;
+}
+
+/** Average pooling of dense planes; window sums in float64, 0 for a window with no taps. */
+export function avgPoolF32(g: usize, x: usize, o: usize): void {
+  const planes = gi(g, 0), h = gi(g, 1), w = gi(g, 2), oh = gi(g, 3), ow = gi(g, 4), kh = gi(g, 5), kw = gi(g, 6);
+  const sh = gi(g, 7), sw = gi(g, 8), ph = gi(g, 9), pw = gi(g, 10), dh = gi(g, 11), dw = gi(g, 12), inc = gi(g, 13) != 0;
+  let k: usize = o;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = x + ((<usize>(plane * h * w)) << 2);
+    for (let y = 0; y < oh; y++) {
+      const ty = windowTaps(y, h, kh, sh, ph, dh, inc);
+      for (let xo = 0; xo < ow; xo++, k += 4) {
+        const count = ty * windowTaps(xo, w, kw, sw, pw, dw, inc);
+        let total: f64 = 0;
+        for (let i = 0; i < kh; i++) {
+          const iy = y * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          const line = base + ((<usize>(iy * w)) << 2);
+          for (let j = 0; j < kw; j++) {
+            const ix = xo * sw - pw + j * dw;
+            if (ix >= 0 && ix < w) total += <f64>load<f32>(line + ((<usize>ix) << 2));
+          }
+        }
+        store<f32>(k, count > 0 ? <f32>(total / <f64>count) : 0);
+      }
+    }
+  }
+}
+
+/** The adjoint of avgPoolF32: spreads each dense gy cell over its window of a zeroed dense gx. */
+export function avgPoolBackwardF32(g: usize, gy: usize, gx: usize): void {
+  const planes = gi(g, 0), h = gi(g, 1), w = gi(g, 2), oh = gi(g, 3), ow = gi(g, 4), kh = gi(g, 5), kw = gi(g, 6);
+  const sh = gi(g, 7), sw = gi(g, 8), ph = gi(g, 9), pw = gi(g, 10), dh = gi(g, 11), dw = gi(g, 12), inc = gi(g, 13) != 0;
+  memory.fill(gx, 0, (<usize>planes * <usize>h * <usize>w) << 2);
+  let k: usize = gy;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = gx + ((<usize>(plane * h * w)) << 2);
+    for (let y = 0; y < oh; y++) {
+      const ty = windowTaps(y, h, kh, sh, ph, dh, inc);
+      for (let xo = 0; xo < ow; xo++, k += 4) {
+        const count = ty * windowTaps(xo, w, kw, sw, pw, dw, inc);
+        if (count == 0) continue;
+        const share = <f64>load<f32>(k) / <f64>count;
+        for (let i = 0; i < kh; i++) {
+          const iy = y * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          const line = base + ((<usize>(iy * w)) << 2);
+          for (let j = 0; j < kw; j++) {
+            const ix = xo * sw - pw + j * dw;
+            if (ix >= 0 && ix < w) {
+              const p = line + ((<usize>ix) << 2);
+              store<f32>(p, <f32>(<f64>load<f32>(p) + share));
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -52,9 +52,38 @@ function advance(rank: i32, meta: usize, ops: i32): void {
 
 // ---------- unary, float32 ----------
 
-// Codes shared with the JS side (src/wasmBackend.ts).
-const NEG = 0, ABS = 1, EXP = 3, LOG = 4, SQRT = 7, RSQRT = 8, SQUARE = 9, RECIPROCAL = 10, TANH = 13,
-  SIGMOID = 14, RELU = 15, LEAKY_RELU = 16, SILU = 19, FLOOR = 22, CEIL = 23, CLAMP = 25;
+// Codes shared with the JS side (src/wasmBackend.ts). FILL is no UnaryOp: o = p0 (the fill kernel).
+const NEG = 0, ABS = 1, SIGN = 2, EXP = 3, LOG = 4, LOG1P = 5, EXPM1 = 6, SQRT = 7, RSQRT = 8, SQUARE = 9,
+  RECIPROCAL = 10, SIN = 11, COS = 12, TANH = 13, SIGMOID = 14, RELU = 15, LEAKY_RELU = 16, ELU = 17, GELU = 18,
+  SILU = 19, SOFTPLUS = 20, ERF = 21, FLOOR = 22, CEIL = 23, ROUND = 24, CLAMP = 25, FILL = 26;
+
+const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
+const ONE_OVER_SQRT_PI: f64 = 0.5641895835477563;
+
+/** The error function in float64, the algorithm of core's JS backend (backend/js/scalar.ts). */
+function erf64(x: f64): f64 {
+  if (x != x) return NaN;
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1))
+    const x2 = x * x;
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 60; n++) {
+      term *= -x2 / <f64>n;
+      const add = term / <f64>(2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return TWO_OVER_SQRT_PI * sum;
+  }
+  if (ax > 6) return x > 0 ? 1 : -1;
+  // erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
+  let k = ax;
+  for (let n = 60; n >= 1; n--) k = ax + <f64>n / 2 / k;
+  const erfc = (Math.exp(-ax * ax) * ONE_OVER_SQRT_PI) / k;
+  return x > 0 ? 1 - erfc : erfc - 1;
+}
 
 // @ts-ignore: decorator
 @inline
@@ -82,6 +111,19 @@ function unaryScalar(op: i32, v: f32, p0: f32, p1: f32): f32 {
     case FLOOR: return Mathf.floor(v);
     case CEIL: return Mathf.ceil(v);
     case CLAMP: return v < p0 ? p0 : v > p1 ? p1 : v;
+    // The rest in float64, as the JS backend computes them, rounded once.
+    case SIGN: return v > 0 ? 1 : v < 0 ? -1 : v;
+    case LOG1P: return <f32>Math.log1p(<f64>v);
+    case EXPM1: return <f32>Math.expm1(<f64>v);
+    case SIN: return <f32>Math.sin(<f64>v);
+    case COS: return <f32>Math.cos(<f64>v);
+    case ELU: return v < 0 ? <f32>(<f64>p0 * Math.expm1(<f64>v)) : v;
+    case GELU: return <f32>(0.5 * <f64>v * (1 + erf64(<f64>v * Math.SQRT1_2)));
+    case SOFTPLUS: { const x = <f64>v; return <f32>((x > 0 ? x : 0) + Math.log1p(Math.exp(-Math.abs(x)))); }
+    case ERF: return <f32>erf64(<f64>v);
+    // f32.nearest rounds half to even, like NumPy and PyTorch.
+    case ROUND: return nearest<f32>(v);
+    case FILL: return p0;
     default: return NaN;
   }
 }
@@ -114,6 +156,16 @@ function unaryRowSimd(op: i32, n: i32, x: usize, o: usize, p0: f32, p1: f32): bo
       break;
     case FLOOR: for (; i < n4; i += 4) v128.store(o + ((<usize>i) << 2), f32x4.floor(v128.load(x + ((<usize>i) << 2)))); break;
     case CEIL: for (; i < n4; i += 4) v128.store(o + ((<usize>i) << 2), f32x4.ceil(v128.load(x + ((<usize>i) << 2)))); break;
+    case SIGN:
+      // v > 0 ? 1 : v < 0 ? -1 : v, which keeps NaN and both zeros.
+      for (; i < n4; i += 4) {
+        const v = v128.load(x + ((<usize>i) << 2));
+        const pos = v128.bitselect(f32x4.splat(1), v, f32x4.gt(v, zero));
+        v128.store(o + ((<usize>i) << 2), v128.bitselect(f32x4.splat(-1), pos, f32x4.lt(v, zero)));
+      }
+      break;
+    case ROUND: for (; i < n4; i += 4) v128.store(o + ((<usize>i) << 2), f32x4.nearest(v128.load(x + ((<usize>i) << 2)))); break;
+    case FILL: for (; i < n4; i += 4) v128.store(o + ((<usize>i) << 2), s0); break;
     default: return false;
   }
   for (; i < n; i++) store<f32>(o + ((<usize>i) << 2), unaryScalar(op, load<f32>(x + ((<usize>i) << 2)), p0, p1));
@@ -140,7 +192,8 @@ export function unaryF32(op: i32, rank: i32, meta: usize, x: usize, o: usize, p0
 
 // ---------- binary, float32 ----------
 
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 5, MINIMUM = 6, EQ = 7, NE = 8, LT = 9, LE = 10, GT = 11, GE = 12;
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3, POW = 4, MAXIMUM = 5, MINIMUM = 6, EQ = 7, NE = 8, LT = 9, LE = 10, GT = 11, GE = 12,
+  LOGICAL_AND = 13, LOGICAL_OR = 14;
 
 // @ts-ignore: decorator
 @inline
@@ -152,6 +205,8 @@ function binaryScalar(op: i32, a: f32, b: f32): f32 {
     case DIV: return a / b;
     case MAXIMUM: return a > b || a != a ? a : b;
     case MINIMUM: return a < b || a != a ? a : b;
+    // In float64, as the JS backend computes it, rounded once.
+    case POW: return <f32>Math.pow(<f64>a, <f64>b);
     default: return NaN;
   }
 }
@@ -171,7 +226,7 @@ function binarySimd(op: i32, a: v128, b: v128): v128 {
 
 function binaryRow(op: i32, n: i32, a: usize, as: i32, b: usize, bs: i32, o: usize, os: i32): void {
   let i = 0;
-  if (os == 1 && (as == 1 || as == 0) && (bs == 1 || bs == 0)) {
+  if (op != POW && os == 1 && (as == 1 || as == 0) && (bs == 1 || bs == 0)) {
     const n4 = n & ~3;
     const av = f32x4.splat(load<f32>(a));
     const bv = f32x4.splat(load<f32>(b));
@@ -208,7 +263,9 @@ function compareRow(op: i32, n: i32, a: usize, as: i32, b: usize, bs: i32, o: us
       case LT: r = x < y; break;
       case LE: r = x <= y; break;
       case GT: r = x > y; break;
-      default: r = x >= y;
+      case GE: r = x >= y; break;
+      case LOGICAL_AND: r = x != 0 && y != 0; break;
+      default: r = x != 0 || y != 0;
     }
     store<u8>(o + <usize>(i * os), r ? 1 : 0);
   }
@@ -285,51 +342,166 @@ export function copyStrided(size: i32, rank: i32, meta: usize, x: usize, o: usiz
 
 // ---------- reductions, float32 ----------
 
+const SUM = 0, PROD = 1, MAX = 2, MIN = 3;
+
+// @ts-ignore: decorator
+@inline
+function combine(op: i32, acc: f32, v: f32): f32 {
+  switch (op) {
+    case PROD: return acc * v;
+    // NaN wins and stays, like the JS backend.
+    case MAX: return v > acc || v != v ? v : acc;
+    default: return v < acc || v != v ? v : acc;
+  }
+}
+
+/** Lane-wise combine of a whole vector, with the scalar rule's NaN handling. */
+// @ts-ignore: decorator
+@inline
+function combine4(op: i32, acc: v128, v: v128): v128 {
+  switch (op) {
+    case PROD: return f32x4.mul(acc, v);
+    case MAX: return v128.bitselect(v, acc, v128.or(f32x4.gt(v, acc), f32x4.ne(v, v)));
+    default: return v128.bitselect(v, acc, v128.or(f32x4.lt(v, acc), f32x4.ne(v, v)));
+  }
+}
+
+/** The sum of a row into *op in float64, so long rows keep float32 accuracy. */
+function sumRow(n: i32, xp: usize, xs: i32, op: usize): void {
+  let i = 0;
+  let acc: f64 = 0;
+  if (xs == 1) {
+    let lo = f64x2.splat(0);
+    let hi = f64x2.splat(0);
+    const n4 = n & ~3;
+    for (; i < n4; i += 4) {
+      const v = v128.load(xp + ((<usize>i) << 2));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.swizzle(v, i8x16(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7))));
+    }
+    const s = f64x2.add(lo, hi);
+    acc = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  }
+  for (; i < n; i++) acc += <f64>load<f32>(xp + ((<usize>(i * xs)) << 2));
+  store<f32>(op, <f32>(<f64>load<f32>(op) + acc));
+}
+
 /**
- * o[j] += x[i] over a view where o's strides are 0 on reduced axes; o must be zeroed first.
- * Row sums accumulate in float64, so long rows keep float32 accuracy.
+ * o[j] = o[j] op x[i] over a view where o's strides are 0 on reduced axes (op: 0 sum, 1 prod,
+ * 2 max, 3 min); o must hold the op's identity first. Sums of a row accumulate in float64.
  */
-export function sumF32(rank: i32, meta: usize, x: usize, o: usize): void {
+export function reduceF32(op: i32, rank: i32, meta: usize, x: usize, o: usize): void {
   const rows = startRows(rank, meta, 2);
   const n = load<i32>(meta + ((<usize>(rank - 1)) << 2));
   const xs = stride(meta, rank, 0, rank - 1);
   const os = stride(meta, rank, 1, rank - 1);
+  const n4 = n & ~3;
   for (let r = 0; r < rows; r++) {
     const xp = x + ((<usize>off(0)) << 2);
-    const op = o + ((<usize>off(1)) << 2);
-    if (os == 0) {
+    const op_ = o + ((<usize>off(1)) << 2);
+    if (os == 0 && op == SUM) {
+      sumRow(n, xp, xs, op_);
+    } else if (os == 0) {
+      let acc = load<f32>(op_);
       let i = 0;
-      let acc: f64 = 0;
-      if (xs == 1) {
-        let lo = f64x2.splat(0);
-        let hi = f64x2.splat(0);
-        const n4 = n & ~3;
-        for (; i < n4; i += 4) {
-          const v = v128.load(xp + ((<usize>i) << 2));
-          lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
-          hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.swizzle(v, i8x16(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7))));
-        }
-        const s = f64x2.add(lo, hi);
-        acc = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+      if (xs == 1 && n4 > 0 && op != PROD) {
+        // Four running extremes, merged at the end (max and min do not depend on the order).
+        let v = f32x4.splat(acc);
+        for (; i < n4; i += 4) v = combine4(op, v, v128.load(xp + ((<usize>i) << 2)));
+        acc = combine(op, acc, f32x4.extract_lane(v, 0));
+        acc = combine(op, acc, f32x4.extract_lane(v, 1));
+        acc = combine(op, acc, f32x4.extract_lane(v, 2));
+        acc = combine(op, acc, f32x4.extract_lane(v, 3));
       }
-      for (; i < n; i++) acc += <f64>load<f32>(xp + ((<usize>(i * xs)) << 2));
-      store<f32>(op, <f32>(<f64>load<f32>(op) + acc));
+      for (; i < n; i++) acc = combine(op, acc, load<f32>(xp + ((<usize>(i * xs)) << 2)));
+      store<f32>(op_, acc);
     } else if (xs == 1 && os == 1) {
       let i = 0;
-      const n4 = n & ~3;
       for (; i < n4; i += 4) {
         const p = (<usize>i) << 2;
-        v128.store(op + p, f32x4.add(v128.load(op + p), v128.load(xp + p)));
+        const a = v128.load(op_ + p);
+        const v = v128.load(xp + p);
+        v128.store(op_ + p, op == SUM ? f32x4.add(a, v) : combine4(op, a, v));
       }
-      for (; i < n; i++) store<f32>(op + ((<usize>i) << 2), load<f32>(op + ((<usize>i) << 2)) + load<f32>(xp + ((<usize>i) << 2)));
+      for (; i < n; i++) {
+        const p = (<usize>i) << 2;
+        const a = load<f32>(op_ + p);
+        const v = load<f32>(xp + p);
+        store<f32>(op_ + p, op == SUM ? a + v : combine(op, a, v));
+      }
     } else {
       for (let i = 0; i < n; i++) {
-        const p = op + ((<usize>(i * os)) << 2);
-        store<f32>(p, load<f32>(p) + load<f32>(xp + ((<usize>(i * xs)) << 2)));
+        const p = op_ + ((<usize>(i * os)) << 2);
+        const a = load<f32>(p);
+        const v = load<f32>(xp + ((<usize>(i * xs)) << 2));
+        store<f32>(p, op == SUM ? a + v : combine(op, a, v));
       }
     }
     advance(rank, meta, 2);
   }
+}
+
+/**
+ * Index of the first maximum (op 0) or minimum (op 1) along an axis of n elements `step` apart,
+ * for every element of the outer view at `meta` (one operand: x's strides); the first NaN wins.
+ * Writes int32 indices to o, contiguous in the outer view's order.
+ */
+export function argF32(op: i32, n: i32, step: i32, rank: i32, meta: usize, x: usize, o: usize): void {
+  const rows = startRows(rank, meta, 1);
+  const m = load<i32>(meta + ((<usize>(rank - 1)) << 2));
+  const xs = stride(meta, rank, 0, rank - 1);
+  let k: usize = o;
+  for (let r = 0; r < rows; r++) {
+    const xp = x + ((<usize>off(0)) << 2);
+    for (let j = 0; j < m; j++, k += 4) {
+      const base = xp + ((<usize>(j * xs)) << 2);
+      let best = load<f32>(base);
+      let bestIndex = 0;
+      for (let i = 1; i < n && best == best; i++) {
+        const v = load<f32>(base + ((<usize>(i * step)) << 2));
+        if (op == 0 ? v > best || v != v : v < best || v != v) {
+          best = v;
+          bestIndex = i;
+        }
+      }
+      store<i32>(k, bestIndex);
+    }
+    advance(rank, meta, 1);
+  }
+}
+
+/**
+ * Gather (scatter 0) or scatter-add (scatter 1) of float32 along an axis of n entries `step`
+ * elements apart, over the index's view at `meta` (operands: index, x off the axis, out; for
+ * scatter-add: index, src, out off the axis). Returns 1 after storing the first index outside
+ * [0, n) at `bad`, else 0.
+ */
+export function indexF32(scatter: i32, n: i32, step: i32, rank: i32, meta: usize, index: usize, a: usize, o: usize, bad: usize): i32 {
+  const rows = startRows(rank, meta, 3);
+  const m = load<i32>(meta + ((<usize>(rank - 1)) << 2));
+  const is = stride(meta, rank, 0, rank - 1);
+  const as = stride(meta, rank, 1, rank - 1);
+  const os = stride(meta, rank, 2, rank - 1);
+  for (let r = 0; r < rows; r++) {
+    const ip = index + ((<usize>off(0)) << 2);
+    const ap = a + ((<usize>off(1)) << 2);
+    const op = o + ((<usize>off(2)) << 2);
+    for (let k = 0; k < m; k++) {
+      const j = load<i32>(ip + ((<usize>(k * is)) << 2));
+      if (j < 0 || j >= n) {
+        store<i32>(bad, j);
+        return 1;
+      }
+      if (scatter == 0) {
+        store<f32>(op + ((<usize>(k * os)) << 2), load<f32>(ap + ((<usize>(k * as + j * step)) << 2)));
+      } else {
+        const q = op + ((<usize>(k * os + j * step)) << 2);
+        store<f32>(q, load<f32>(q) + load<f32>(ap + ((<usize>(k * as)) << 2)));
+      }
+    }
+    advance(rank, meta, 3);
+  }
+  return 0;
 }
 
 /** Softmax (or log-softmax) of `rows` contiguous rows of length n. */

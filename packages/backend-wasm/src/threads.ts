@@ -32,11 +32,11 @@ function run(d) {
     const t = ctl[${THREADS}];
     if (d.index < t) {
       const a = ${ARGS};
-      const m = ctl[a], n = ctl[a + 1], kk = ctl[a + 2], per = ctl[a + 12];
+      const m = ctl[a], n = ctl[a + 1], kk = ctl[a + 2], per = ctl[a + 12], bias = ctl[a + 13];
       const j0 = d.index * per, j1 = Math.min(n, j0 + per);
       if (j1 > j0) {
         k.sgemm(m, j1 - j0, kk, ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6] + 4 * j0 * ctl[a + 8], ctl[a + 7], ctl[a + 8],
-          ctl[a + 9] + 4 * j0, ctl[a + 10], ctl[a + 11], d.packA, d.packB);
+          ctl[a + 9] + 4 * j0, ctl[a + 10], ctl[a + 11], d.packA, d.packB, bias === 0 ? 0 : bias + 4 * j0, ctl[a + 14]);
       }
     }
     Atomics.add(ctl, ${DONE}, 1);
@@ -133,23 +133,23 @@ export class ThreadPool {
 
   /**
    * C (+)= A B split by columns over the threads (the calling thread takes the first share).
-   * Arguments as for the sgemm kernel, without the scratch pointers.
+   * Arguments as for the sgemm kernel (the scratch is the calling thread's).
    */
   sgemm(
     m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
-    c: number, ldc: number, accumulate: number, packA: number, packB: number,
+    c: number, ldc: number, accumulate: number, packA: number, packB: number, bias: number, relu: number,
   ): void {
     const t = this.size;
     const per = Math.ceil(n / t / 8) * 8;
     const ctl = this.control;
-    const args = [m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, per];
+    const args = [m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, per, bias, relu];
     for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i];
     ctl[THREADS] = t;
     Atomics.store(ctl, DONE, 0);
     this.seq = (this.seq + 1) & 0x3fffffff;
     Atomics.store(ctl, SEQ, this.seq);
     Atomics.notify(ctl, SEQ);
-    this.heap.kernels.sgemm(m, Math.min(n, per), k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, packA, packB);
+    this.heap.kernels.sgemm(m, Math.min(n, per), k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, packA, packB, bias, relu);
     for (;;) {
       const done = Atomics.load(ctl, DONE);
       if (done === t - 1) break;

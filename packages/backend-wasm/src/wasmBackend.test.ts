@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Generator, Tensor, getBackend, isRegistered, matmul, randn, relu, setBackend, sizeOf, tensor } from "@backprop/core";
-import type { Backend, BinaryOp, Conv2dAttrs, DType, UnaryOp } from "@backprop/core";
+import type { AdamUpdateOptions, Backend, BinaryOp, Conv2dAttrs, DType, Pool2dAttrs, SgdUpdateOptions, UnaryOp } from "@backprop/core";
 import { makeTensor, readValues } from "@backprop/core/testing";
 import type { Layout } from "@backprop/core/testing";
 import { WasmStorage, createWasmBackend, wasmBackendInfo } from "./index.js";
@@ -74,7 +74,7 @@ describe("wasm backend", () => {
     }
   });
 
-  const binaryOps: BinaryOp[] = ["add", "sub", "mul", "div", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge"];
+  const binaryOps: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr"];
   it("binary float32 kernels match the JS backend for every pair of layouts, row lengths off the SIMD width", () => {
     const gen = new Generator(8);
     for (const op of binaryOps) {
@@ -257,5 +257,358 @@ describe("wasm heap", () => {
     const ys = y.storage;
     const as = a.storage;
     expect(ys instanceof WasmStorage && as instanceof WasmStorage && ys.heap !== as.heap).toBe(true);
+  });
+});
+
+describe("wasm kernels that used to be delegated", () => {
+  const newUnary: UnaryOp[] = ["sign", "log1p", "expm1", "sin", "cos", "elu", "gelu", "softplus", "erf", "round"];
+  it("sign, log1p, expm1, sin, cos, elu, gelu, softplus, erf and round match the JS backend on strided views", () => {
+    const gen = new Generator(21);
+    // Halves (round to even), zeros of both signs, NaN, infinities and the erf series/fraction switch at 2.5.
+    const special = [0.5, 1.5, 2.5, -0.5, -2.5, 0, -0, NaN, Infinity, -Infinity, 2.4999, 2.5001, 6.5, -7, -0.99, 1e-7, 40, -40];
+    for (const op of newUnary) {
+      const values = [...special, ...random(66 - special.length, gen, -8, 8)];
+      const p0 = op === "elu" ? 0.7 : 0;
+      for (const layout of layouts) {
+        const x = makeTensor(wasm(), "float32", [6, 11], values, layout);
+        const y = wasm()[op](x, null, p0, 0);
+        const r = js()[op](makeTensor(js(), "float32", [6, 11], readValues(x)), null, p0, 0);
+        expectClose(readValues(y), readValues(r), 1e-6, `${op} ${layout}`);
+      }
+    }
+    expect(readValues(wasm().round(makeTensor(wasm(), "float32", [6], [0.5, 1.5, 2.5, -0.5, -1.5, 2.6])))).toEqual([0, 2, 2, -0, -2, 3]);
+    expect(readValues(wasm().sign(makeTensor(wasm(), "float32", [4], [-3, 0, 2, NaN])))).toEqual([-1, 0, 1, NaN]);
+  });
+
+  it("prod, max and min over every axis set of permuted views match the JS backend, NaN included", () => {
+    const gen = new Generator(22);
+    const shape = [6, 5, 9];
+    const values = random(sizeOf(shape), gen, 0.5, 1.5);
+    values[17] = NaN;
+    for (const op of ["prod", "max", "min"] as const) {
+      for (const perm of [[0, 1, 2], [2, 1, 0], [1, 0, 2]]) {
+        for (const axes of [[0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]]) {
+          const y = wasm()[op](permuted(wasm(), "float32", shape, values, perm), axes, false);
+          const r = js()[op](makeTensor(js(), "float32", shape, values), axes, false);
+          expect([...y.shape]).toEqual([...r.shape]);
+          expectClose(readValues(y), readValues(r), 1e-6, `${op} axes [${axes.join(", ")}] perm ${perm.join("")}`);
+        }
+      }
+    }
+    // Hand-computed: a row of 11 (past the SIMD width) and a single element.
+    const row = makeTensor(wasm(), "float32", [11], [3, -1, 4, 1, -5, 9, 2, 6, -5, 3, 5]);
+    expect(readValues(wasm().max(row, [0], false))).toEqual([9]);
+    expect(readValues(wasm().min(row, [0], true))).toEqual([-5]);
+    expect(readValues(wasm().prod(makeTensor(wasm(), "float32", [1, 1], [7]), [0, 1], false))).toEqual([7]);
+  });
+
+  it("argmax and argmin along each axis of permuted views match the JS backend (first of ties, first NaN)", () => {
+    const gen = new Generator(23);
+    const shape = [4, 7, 5];
+    const values = random(sizeOf(shape), gen).map((v) => Math.round(v));
+    values[9] = NaN;
+    for (const op of ["argmax", "argmin"] as const) {
+      for (const perm of [[0, 1, 2], [2, 0, 1]]) {
+        for (const axis of [0, 1, 2]) {
+          for (const keepDims of [false, true]) {
+            const y = wasm()[op](permuted(wasm(), "float32", shape, values, perm), axis, keepDims);
+            const r = js()[op](makeTensor(js(), "float32", shape, values), axis, keepDims);
+            expect(y.dtype).toBe("int32");
+            expect([...y.shape]).toEqual([...r.shape]);
+            expect(readValues(y), `${op} axis ${axis} perm ${perm.join("")}`).toEqual(readValues(r));
+          }
+        }
+      }
+    }
+    expect(readValues(wasm().argmax(makeTensor(wasm(), "float32", [5], [1, 3, 3, 2, 0]), 0, false))).toEqual([1]);
+  });
+
+  it("fill writes every element of a float32 view and nothing else", () => {
+    const storage = wasm().alloc("float32", 12);
+    storage.data.fill(-1);
+    const view = new Tensor(storage, [2, 3], [6, 2], 1);
+    wasm().fill(view, 2.5);
+    expect([...storage.data]).toEqual([-1, 2.5, -1, 2.5, -1, 2.5, -1, 2.5, -1, 2.5, -1, 2.5]);
+    const t = makeTensor(wasm(), "float32", [9], new Array<number>(9).fill(0));
+    expect(readValues(wasm().fill(t, 0.1))).toEqual(new Array<number>(9).fill(Math.fround(0.1)));
+  });
+
+  it("avgPool2d and its backward match the JS backend (padding, dilation, ceil mode, divisor rules)", () => {
+    const gen = new Generator(24);
+    const attrsList: Pool2dAttrs[] = [
+      { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], countIncludePad: true },
+      { kernel: [3, 3], stride: [2, 1], padding: [1, 1], dilation: [1, 1], countIncludePad: false },
+      { kernel: [3, 2], stride: [2, 2], padding: [1, 0], dilation: [1, 2], countIncludePad: true, ceilMode: true },
+      { kernel: [2, 3], stride: [3, 2], padding: [1, 1], dilation: [1, 1], countIncludePad: false, ceilMode: true },
+    ];
+    const xs = [2, 3, 7, 8];
+    for (const attrs of attrsList) {
+      const xv = random(sizeOf(xs), gen);
+      for (const layout of ["contiguous", "transposed"] as Layout[]) {
+        const y = wasm().avgPool2d(makeTensor(wasm(), "float32", xs, xv, layout), attrs);
+        const r = js().avgPool2d(makeTensor(js(), "float32", xs, xv), attrs);
+        expect([...y.shape]).toEqual([...r.shape]);
+        expectClose(readValues(y), readValues(r), 1e-6, `avgPool2d ${JSON.stringify(attrs)} ${layout}`);
+        const gv = random(r.size, gen);
+        const gx = wasm().avgPool2dBackward(makeTensor(wasm(), "float32", r.shape, gv, layout), xs, attrs);
+        const rgx = js().avgPool2dBackward(makeTensor(js(), "float32", r.shape, gv), xs, attrs);
+        expectClose(readValues(gx), readValues(rgx), 1e-6, `avgPool2dBackward ${JSON.stringify(attrs)} ${layout}`);
+      }
+    }
+    // Hand-computed: 2x2 windows of [[1, 2, 3], [4, 5, 6]], stride 1: means 3 and 4.
+    const y = wasm().avgPool2d(makeTensor(wasm(), "float32", [1, 1, 2, 3], [1, 2, 3, 4, 5, 6]), { ...attrsList[0], stride: [1, 1] });
+    expect(readValues(y)).toEqual([3, 4]);
+    expect(() => wasm().avgPool2dBackward(makeTensor(wasm(), "float32", [1, 1, 2, 2], [1, 1, 1, 1]), [1, 1, 2, 3], { ...attrsList[0], stride: [1, 1] }))
+      .toThrow(/avgPool2dBackward: gradient must have the output's shape; expected \[1, 1, 1, 2\], got \[1, 1, 2, 2\]/);
+  });
+
+  it("gather and scatterAdd of float32 match the JS backend on every axis, and reject indices out of range", () => {
+    const gen = new Generator(25);
+    const xs = [4, 5, 6];
+    const xv = random(sizeOf(xs), gen);
+    for (const axis of [0, 1, 2]) {
+      const is = [3, 4, 5];
+      const iv = random(sizeOf(is), gen, 0, xs[axis]).map(Math.floor);
+      for (const layout of ["contiguous", "transposed", "broadcast"] as Layout[]) {
+        const x = makeTensor(wasm(), "float32", xs, xv, layout);
+        const index = makeTensor(wasm(), "int32", is, iv, layout === "transposed" ? "stepped" : layout);
+        const g = wasm().gather(x, axis, index);
+        const rx = makeTensor(js(), "float32", xs, readValues(x));
+        const ri = makeTensor(js(), "int32", is, readValues(index));
+        expect(readValues(g), `gather axis ${axis} ${layout}`).toEqual(readValues(js().gather(rx, axis, ri)));
+        const src = makeTensor(wasm(), "float32", is, random(sizeOf(is), gen), "transposed");
+        const s = wasm().scatterAdd(x, axis, index, src);
+        const rs = js().scatterAdd(rx, axis, ri, makeTensor(js(), "float32", is, readValues(src)));
+        expectClose(readValues(s), readValues(rs), 1e-6, `scatterAdd axis ${axis} ${layout}`);
+      }
+    }
+    const x = makeTensor(wasm(), "float32", [2, 3], [1, 2, 3, 4, 5, 6]);
+    expect(readValues(wasm().scatterAdd(x, 1, makeTensor(wasm(), "int32", [2, 2], [2, 2, 0, 1]), makeTensor(wasm(), "float32", [2, 2], [10, 20, 30, 40]))))
+      .toEqual([1, 2, 33, 34, 45, 6]);
+    const bad = makeTensor(wasm(), "int32", [2, 1], [1, 3]);
+    expect(() => wasm().gather(x, 1, bad)).toThrow(/gather: index 3 is out of range for axis 1 of size 3 in \[2, 3\]; expected indices in \[0, 2\]/);
+    expect(() => wasm().scatterAdd(x, 1, makeTensor(wasm(), "int32", [1, 1], [-1]), x)).toThrow(/scatterAdd: index -1 is out of range/);
+  });
+});
+
+/** The JS Adam rule of packages/optimizers (adam.ts `update`), both of its loops, on float32 arrays. */
+function adamByRule(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamUpdateOptions): void {
+  const sign = o.maximize ? -1 : 1;
+  const stepSize = o.lr / (1 - o.beta1 ** o.step);
+  const bc2Sqrt = Math.sqrt(1 - o.beta2 ** o.step);
+  const shrink = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
+  const l2 = o.decoupled ? 0 : o.weightDecay;
+  if (shrink === 1 && l2 === 0) {
+    const c1 = 1 - o.beta1;
+    const c2 = 1 - o.beta2;
+    const scale = 1 / bc2Sqrt;
+    for (let i = 0; i < p.length; i++) {
+      const gi = sign * g[i];
+      const mi = m[i] + c1 * (gi - m[i]);
+      const vi = o.beta2 * v[i] + c2 * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] -= (stepSize * mi) / (Math.sqrt(vi) * scale + o.eps);
+    }
+    return;
+  }
+  for (let i = 0; i < p.length; i++) {
+    p[i] *= shrink;
+    const gi = sign * g[i] + l2 * p[i];
+    m[i] += (1 - o.beta1) * (gi - m[i]);
+    v[i] = o.beta2 * v[i] + (1 - o.beta2) * gi * gi;
+    p[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / bc2Sqrt + o.eps);
+  }
+}
+
+/** The JS SGD rule of packages/optimizers (sgd.ts `update`) on float32 arrays. */
+function sgdByRule(p: Float32Array, g: Float32Array, buf: Float32Array | null, o: SgdUpdateOptions): void {
+  const sign = o.maximize ? -1 : 1;
+  for (let i = 0; i < p.length; i++) {
+    let d = sign * g[i] + o.weightDecay * p[i];
+    if (buf !== null) {
+      buf[i] = o.fresh ? d : o.momentum * buf[i] + (1 - o.dampening) * d;
+      d = o.nesterov ? d + o.momentum * buf[i] : buf[i];
+    }
+    p[i] -= o.lr * d;
+  }
+}
+
+describe("wasm fused optimizer steps", () => {
+  const f32 = (t: Tensor): Float32Array => Float32Array.from(readValues(t));
+  // Odd lengths exercise the scalar tail after the two-lane SIMD loop.
+  const sizes = [1, 2, 7, 1001];
+
+  it("adamUpdate equals the JS rule bit for bit over 4 steps (Adam, L2, AdamW, maximize)", () => {
+    const gen = new Generator(30);
+    const settings = [
+      { weightDecay: 0, decoupled: false, maximize: false },
+      { weightDecay: 0.1, decoupled: false, maximize: false },
+      { weightDecay: 0.05, decoupled: true, maximize: false },
+      { weightDecay: 0, decoupled: false, maximize: true },
+    ];
+    for (const n of sizes) {
+      for (const setting of settings) {
+        const p = makeTensor(wasm(), "float32", [n], random(n, gen));
+        const m = makeTensor(wasm(), "float32", [n], new Array<number>(n).fill(0));
+        const v = makeTensor(wasm(), "float32", [n], new Array<number>(n).fill(0));
+        const [pe, me, ve] = [f32(p), f32(m), f32(v)];
+        for (let step = 1; step <= 4; step++) {
+          const gv = random(n, gen);
+          const o = { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, step, ...setting };
+          wasm().adamUpdate!(p, makeTensor(wasm(), "float32", [n], gv), m, v, o);
+          adamByRule(pe, Float32Array.from(gv), me, ve, o);
+        }
+        const what = `n=${n} ${JSON.stringify(setting)}`;
+        expect(f32(p), `param ${what}`).toEqual(pe);
+        expect(f32(m), `m ${what}`).toEqual(me);
+        expect(f32(v), `v ${what}`).toEqual(ve);
+      }
+    }
+  });
+
+  it("sgdUpdate equals the JS rule bit for bit (plain, momentum, dampening, Nesterov, decay, maximize)", () => {
+    const gen = new Generator(31);
+    const settings = [
+      { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false },
+      { momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0, maximize: false },
+      { momentum: 0.9, dampening: 0.3, nesterov: false, weightDecay: 0.01, maximize: false },
+      { momentum: 0.8, dampening: 0, nesterov: true, weightDecay: 0.05, maximize: true },
+    ];
+    for (const n of sizes) {
+      for (const setting of settings) {
+        const pv = random(n, gen);
+        const p = makeTensor(wasm(), "float32", [n], pv);
+        const b = setting.momentum === 0 ? null : makeTensor(wasm(), "float32", [n], new Array<number>(n).fill(5));
+        const pe = Float32Array.from(pv);
+        const be = b === null ? null : f32(b);
+        for (let step = 1; step <= 3; step++) {
+          const gv = random(n, gen);
+          const o = { lr: 0.05, fresh: step === 1, ...setting };
+          wasm().sgdUpdate!(p, makeTensor(wasm(), "float32", [n], gv), b, o);
+          sgdByRule(pe, Float32Array.from(gv), be, o);
+        }
+        const what = `n=${n} ${JSON.stringify(setting)}`;
+        expect(f32(p), `param ${what}`).toEqual(pe);
+        if (b !== null) expect(f32(b), `buffer ${what}`).toEqual(be);
+      }
+    }
+    // Hand-computed: p = 1, g = 2, lr 0.5, no momentum: 1 - 0.5 * 2 = 0.
+    const p = makeTensor(wasm(), "float32", [1], [1]);
+    wasm().sgdUpdate!(p, makeTensor(wasm(), "float32", [1], [2]), null, { lr: 0.5, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, fresh: true });
+    expect(readValues(p)).toEqual([0]);
+  });
+
+  it("updates tensors that live in another backend's storage in place, at their offset", () => {
+    const p = makeTensor(js(), "float32", [3], [1, 2, 3], "offset");
+    const b = makeTensor(js(), "float32", [3], [0, 0, 0]);
+    wasm().sgdUpdate!(p, makeTensor(js(), "float32", [3], [1, 1, 1]), b, { lr: 0.5, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, fresh: true });
+    expect(readValues(p)).toEqual([0.5, 1.5, 2.5]);
+    expect(readValues(b)).toEqual([1, 1, 1]);
+  });
+
+  it("rejects operands of another dtype, shape or layout, and a step below 1", () => {
+    const t = (n: number, dtype: DType = "float32"): Tensor => makeTensor(wasm(), dtype, [n], new Array<number>(n).fill(1));
+    const o = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1, maximize: false };
+    expect(() => { wasm().adamUpdate!(t(4), t(4, "float64"), t(4), t(4), o); }).toThrow(/adamUpdate: grad must be float32; got float64/);
+    expect(() => { wasm().adamUpdate!(t(4), t(4), t(5), t(4), o); }).toThrow(/adamUpdate: m must have the parameter's shape; expected \[4\], got \[5\]/);
+    expect(() => { wasm().adamUpdate!(t(4), t(4), t(4), makeTensor(wasm(), "float32", [4], [1, 2, 3, 4], "stepped"), o); })
+      .toThrow(/adamUpdate: internal: v must be contiguous/);
+    expect(() => { wasm().adamUpdate!(t(4), t(4), t(4), t(4), { ...o, step: 0 }); }).toThrow(/adamUpdate: step must be an integer >= 1; got 0/);
+    const s = { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, fresh: true };
+    expect(() => { wasm().sgdUpdate!(t(4), t(4), null, s); }).toThrow(/sgdUpdate: momentum 0.9 needs a momentum buffer; got null/);
+    expect(() => { wasm().sgdUpdate!(t(4), t(3), t(4), s); }).toThrow(/sgdUpdate: grad must have the parameter's shape; expected \[4\], got \[3\]/);
+  });
+});
+
+describe("wasm fused linear", () => {
+  // y = relu(x w^T + b) in one pass equals matmul, then add, then relu: the bias is added to the
+  // finished float32 sum either way, so the comparison is exact.
+  it("equals matmul + bias + relu exactly across block edges (MC 64, KC 256, NC 512), any strides", () => {
+    const gen = new Generator(32);
+    for (const [m, kk, n] of [[1, 1, 1], [5, 7, 3], [67, 260, 13], [9, 300, 530], [3, 0, 4]]) {
+      const xv = random(m * kk, gen, -1, 1);
+      const wv = random(n * kk, gen, -1, 1);
+      const bv = random(n, gen);
+      for (const layout of ["contiguous", "transposed"] as Layout[]) {
+        const x = makeTensor(wasm(), "float32", [m, kk], xv, layout);
+        const w = makeTensor(wasm(), "float32", [n, kk], wv, layout === "contiguous" ? "contiguous" : "stepped");
+        const wT = new Tensor(w.storage, [kk, n], [w.strides[1], w.strides[0]], w.offset);
+        const z = wasm().matmul(new Tensor(x.storage, [1, m, kk], [0, ...x.strides], x.offset), new Tensor(wT.storage, [1, kk, n], [0, ...wT.strides], wT.offset));
+        for (const withBias of [false, true]) {
+          const bias = withBias ? makeTensor(wasm(), "float32", [n], bv, "stepped") : null;
+          const zb = bias === null ? readValues(z) : readValues(z).map((val, i) => Math.fround(val + Math.fround(bv[i % n])));
+          for (const activation of ["none", "relu"] as const) {
+            const y = wasm().linear!(x, w, bias, activation);
+            expect([...y.shape]).toEqual([m, n]);
+            const expected = activation === "relu" ? zb.map((val) => (val < 0 ? 0 : val)) : zb;
+            expect(readValues(y), `linear ${m}x${kk}x${n} ${layout} bias ${withBias} ${activation}`).toEqual(expected);
+          }
+        }
+      }
+    }
+  });
+
+  it("matches hand-computed values, and gives relu(b) for an empty inner axis", () => {
+    const x = makeTensor(wasm(), "float32", [2, 3], [1, 2, 3, -1, 0, 1]);
+    const w = makeTensor(wasm(), "float32", [2, 3], [1, 0, -1, 2, 2, 2]);
+    const b = makeTensor(wasm(), "float32", [2], [0.5, -10]);
+    // x w^T = [[-2, 12], [-2, 0]]; + b = [[-1.5, 2], [-1.5, -10]]
+    expect(readValues(wasm().linear!(x, w, b, "none"))).toEqual([-1.5, 2, -1.5, -10]);
+    expect(readValues(wasm().linear!(x, w, b, "relu"))).toEqual([0, 2, 0, 0]);
+    expect(readValues(wasm().linear!(x, w, null, "none"))).toEqual([-2, 12, -2, 0]);
+    const empty = wasm().linear!(makeTensor(wasm(), "float32", [2, 0], []), makeTensor(wasm(), "float32", [2, 0], []), b, "relu");
+    expect(readValues(empty)).toEqual([0.5, 0, 0.5, 0]);
+  });
+
+  it("splits a large fused linear over the threads with the same result", async () => {
+    const be = createWasmBackend();
+    be.setNumThreads(2);
+    const gen = new Generator(33);
+    const [m, kk, n] = [128, 300, 200];
+    const x = makeTensor(be, "float32", [m, kk], random(m * kk, gen, -1, 1));
+    const w = makeTensor(be, "float32", [n, kk], random(n * kk, gen, -1, 1));
+    const b = makeTensor(be, "float32", [n], random(n, gen));
+    const first = readValues(be.linear!(x, w, b, "relu"));
+    for (let i = 0; i < 200 && !wasmBackendInfo(be).workersReady; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(wasmBackendInfo(be).workersReady).toBe(true);
+    const threaded = readValues(be.linear!(x, w, b, "relu"));
+    expect(wasmBackendInfo(be).threadedGemms).toBe(1);
+    expect(threaded).toEqual(first);
+    expect(first.some((v) => v === 0) && first.some((v) => v > 0)).toBe(true);
+    be.setNumThreads(1);
+  });
+
+  it("rejects mismatched shapes and other dtypes", () => {
+    const x = makeTensor(wasm(), "float32", [2, 3], [1, 2, 3, 4, 5, 6]);
+    expect(() => wasm().linear!(x, makeTensor(wasm(), "float32", [4, 2], new Array<number>(8).fill(1)), null, "none"))
+      .toThrow(/linear: expected x \[M, K\], weight \[N, K\] and bias \[N\] or null; got x \[2, 3\], weight \[4, 2\]/);
+    expect(() => wasm().linear!(x, makeTensor(wasm(), "float32", [4, 3], new Array<number>(12).fill(1)), makeTensor(wasm(), "float32", [3], [1, 2, 3]), "none"))
+      .toThrow(/and bias \[3\]/);
+    expect(() => wasm().linear!(x, makeTensor(wasm(), "float64", [4, 3], new Array<number>(12).fill(1)), null, "none")).toThrow(/linear: weight must be float32; got float64/);
+  });
+});
+
+describe("wasm backend input checks", () => {
+  it("rejects a view that reaches outside its storage instead of touching other memory", () => {
+    const storage = wasm().alloc("float32", 6);
+    const past = new Tensor(storage, [2, 3], [3, 1], 1);
+    expect(() => wasm().exp(past)).toThrow(/wasm backend: view \[2, 3\] \(strides \[3, 1\], offset 1\) reaches elements 1 to 6; expected 0 to 5, its storage/);
+    const before = new Tensor(storage, [3], [-1], 1);
+    expect(() => wasm().neg(before)).toThrow(/reaches elements -1 to 1; expected 0 to 5/);
+    expect(() => wasm().matmul(new Tensor(storage, [1, 2, 4], [0, 4, 1], 0), makeTensor(wasm(), "float32", [1, 4, 1], [1, 1, 1, 1]))).toThrow(/reaches elements 0 to 7/);
+    const p = new Tensor(storage, [4], [1], 3);
+    const o = { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, fresh: true };
+    expect(() => { wasm().sgdUpdate!(p, makeTensor(wasm(), "float32", [4], [1, 1, 1, 1]), null, o); }).toThrow(/reaches elements 3 to 6/);
+    const foreign = new Tensor(getBackend("js").alloc("float32", 4), [4], [1], 1);
+    expect(() => { wasm().sgdUpdate!(foreign, makeTensor(wasm(), "float32", [4], [1, 1, 1, 1]), null, o); }).toThrow(/reaches elements 1 to 4; expected 0 to 3/);
+  });
+
+  it("gather and scatterAdd reject an index larger than x off the axis, or than src", () => {
+    const x = makeTensor(wasm(), "float32", [2, 3], [1, 2, 3, 4, 5, 6]);
+    expect(() => wasm().gather(x, 0, makeTensor(wasm(), "int32", [1, 4], [0, 0, 0, 0])))
+      .toThrow(/gather: index must fit in x off axis 0; expected at most \[1, 3\], got \[1, 4\]/);
+    expect(() => wasm().scatterAdd(x, 1, makeTensor(wasm(), "int32", [2, 2], [0, 0, 0, 0]), makeTensor(wasm(), "float32", [2, 1], [1, 1])))
+      .toThrow(/scatterAdd: index must fit in src; expected at most \[2, 1\], got \[2, 2\]/);
   });
 });

@@ -6,39 +6,45 @@
  * @module
  */
 import {
-  DTypeError, ShapeError, Tensor, ValueError, contiguousStrides, createJsBackend, formatShape, isContiguous, shapesEqual, sizeOf,
+  DTypeError, ShapeError, Tensor, ValueError, collapseAxes, contiguousStrides, createJsBackend, formatShape, isContiguous, shapesEqual,
+  sizeOf,
 } from "@backprop/core";
-import type { Backend, BinaryOp, Conv2dAttrs, DType, Pool2dAttrs, ReduceOp, Storage, UnaryOp } from "@backprop/core";
+import type {
+  AdamUpdateOptions, Backend, BinaryOp, Conv2dAttrs, DType, LinearActivation, Pool2dAttrs, ReduceOp, SgdUpdateOptions, Storage, UnaryOp,
+} from "@backprop/core";
 import { ThreadPool } from "./threads.js";
-import { WasmHeap, WasmStorage, bytesOf } from "./wasmHeap.js";
+import { WasmHeap, WasmStorage, bytesOf, relaxedSimd } from "./wasmHeap.js";
 
 // Codes shared with assembly/strided.ts.
 const unaryCodes: Partial<Record<UnaryOp, number>> = {
-  neg: 0, abs: 1, exp: 3, log: 4, sqrt: 7, rsqrt: 8, square: 9, reciprocal: 10, tanh: 13, sigmoid: 14, relu: 15,
-  leakyRelu: 16, silu: 19, floor: 22, ceil: 23, clamp: 25,
+  neg: 0, abs: 1, sign: 2, exp: 3, log: 4, log1p: 5, expm1: 6, sqrt: 7, rsqrt: 8, square: 9, reciprocal: 10, sin: 11, cos: 12,
+  tanh: 13, sigmoid: 14, relu: 15, leakyRelu: 16, elu: 17, gelu: 18, silu: 19, softplus: 20, erf: 21, floor: 22, ceil: 23,
+  round: 24, clamp: 25,
 };
+/** The fill kernel is unary op 26 of assembly/strided.ts: o = p0. */
+const FILL = 26;
+const reduceCodes: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3 };
+const reduceIdentity: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
 const binaryCodes: Partial<Record<BinaryOp, number>> = {
-  add: 0, sub: 1, mul: 2, div: 3, maximum: 5, minimum: 6, eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12,
+  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12, logicalAnd: 13,
+  logicalOr: 14,
 };
 const boolResult = new Set<string>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalNot"]);
 
 /**
- * What runs on the JS reference kernels (over views of the wasm memory, results copied in):
- * every non-float32 dtype except copy (all dtypes), cast from bool to float32, and where; the
- * unary ops sign, log1p, expm1, sin, cos, elu, gelu, softplus, erf, round, logicalNot; pow,
- * logicalAnd, logicalOr; prod, max, min, argmax, argmin; fill; gather, scatterAdd; avgPool2d
- * and its backward; softmax along an inner axis or of a non-contiguous input.
+ * The kernels that run on the JS reference kernels for every dtype (over views of the wasm
+ * memory, results copied in). Every other kernel runs in wasm on float32, and delegates other
+ * dtypes (copy takes every dtype, cast bool to float32, where a bool condition, gather and
+ * scatterAdd int32 indices), softmax along an inner axis or of a non-contiguous input, and views
+ * of more than 32 axes after merging.
  * @example
  * ```ts
  * import { delegatedKernels } from "@backprop/backend-wasm";
- * delegatedKernels.includes("gather"); // true
+ * delegatedKernels.includes("logicalNot"); // true
  * ```
  * @category Backends
  */
-export const delegatedKernels: readonly string[] = [
-  "sign", "log1p", "expm1", "sin", "cos", "elu", "gelu", "softplus", "erf", "round", "logicalNot", "pow", "logicalAnd",
-  "logicalOr", "prod", "max", "min", "argmax", "argmin", "fill", "gather", "scatterAdd", "avgPool2d", "avgPool2dBackward",
-];
+export const delegatedKernels: readonly string[] = ["logicalNot"];
 
 /** Most axes a strided kernel walks after merging (the odometer's size in assembly/strided.ts). */
 const MAX_RANK = 32;
@@ -69,6 +75,11 @@ export interface WasmBackendInfo {
   workersReady: boolean;
   /** GEMMs run split over threads so far. */
   threadedGemms: number;
+  /**
+   * Whether the kernels are the relaxed-SIMD build (fused multiply-add in the GEMM), loaded
+   * where the engine has relaxed SIMD and BACKPROP_WASM_RELAXED is not "0".
+   */
+  relaxedSimd: boolean;
 }
 
 const infos = new WeakMap<Backend, () => WasmBackendInfo>();
@@ -88,26 +99,6 @@ export function wasmBackendInfo(backend: Backend): WasmBackendInfo {
   const info = infos.get(backend);
   if (info === undefined) throw new ValueError(`wasmBackendInfo: expected a wasm backend; got backend "${backend.name}"`);
   return info();
-}
-
-/** Collapses axes laid out contiguously in every operand; returns shape and strides per operand. */
-function collapse(shape: readonly number[], stridesList: readonly (readonly number[])[]): [number[], number[][]] {
-  const outShape: number[] = [];
-  const outStrides: number[][] = stridesList.map(() => []);
-  for (let axis = 0; axis < shape.length; axis++) {
-    const n = shape[axis];
-    if (n === 1) continue;
-    const last = outShape.length - 1;
-    if (last >= 0 && stridesList.every((s, k) => outStrides[k][last] === s[axis] * n)) {
-      outShape[last] *= n;
-      stridesList.forEach((s, k) => (outStrides[k][last] = s[axis]));
-      continue;
-    }
-    outShape.push(n);
-    stridesList.forEach((s, k) => outStrides[k].push(s[axis]));
-  }
-  if (outShape.length === 0) return [[1], stridesList.map(() => [0])];
-  return [outShape, outStrides];
 }
 
 /**
@@ -149,15 +140,18 @@ export function createWasmBackend(): Backend {
     return pool !== null && pool.ready ? pool : null;
   };
 
-  /** sgemm, split over the threads when it is large enough to pay for the hand-off. */
+  /**
+   * sgemm, split over the threads when it is large enough to pay for the hand-off; `bias`
+   * (0: none) and `relu` are the fused linear layer's epilogue.
+   */
   const gemm = (
     m: number, n: number, kk: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
-    c: number, ldc: number, accumulate: number,
+    c: number, ldc: number, accumulate: number, bias = 0, relu = 0,
   ): void => {
     const p = m * n * kk >= THREADED_GEMM_MACS && n >= 16 * threads ? readyPool() : null;
     if (p !== null) threadedGemms++;
-    if (p !== null) p.sgemm(m, n, kk, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, packAPtr, packBPtr);
-    else k.sgemm(m, n, kk, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, packAPtr, packBPtr);
+    if (p !== null) p.sgemm(m, n, kk, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, packAPtr, packBPtr, bias, relu);
+    else k.sgemm(m, n, kk, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, packAPtr, packBPtr, bias, relu);
   };
 
   /** Temporaries of the kernel in progress, released when it returns. */
@@ -179,8 +173,29 @@ export function createWasmBackend(): Backend {
     temps.length = 0;
   };
 
-  /** Byte address of t's element at its offset; storage from elsewhere is copied in first. */
+  /**
+   * Checks that t's view stays inside its storage: a kernel given a view past it would read or
+   * write another tensor's memory, or trap.
+   * @throws {ValueError} for a view that reaches outside its storage.
+   */
+  const checkView = (t: Tensor): void => {
+    if (t.size === 0) return;
+    let lo = t.offset;
+    let hi = t.offset;
+    for (let i = 0; i < t.rank; i++) {
+      const span = (t.shape[i] - 1) * t.strides[i];
+      if (span < 0) lo += span;
+      else hi += span;
+    }
+    const n = t.storage.length;
+    if (lo < 0 || hi >= n) {
+      throw new ValueError(`wasm backend: view ${formatShape(t.shape)} (strides ${formatShape(t.strides)}, offset ${t.offset}) reaches elements ${lo} to ${hi}; expected 0 to ${n - 1}, its storage`);
+    }
+  };
+
+  /** Byte address of t's element at its offset (view checked); storage from elsewhere is copied in first. */
   const ptrOf = (t: Tensor): number => {
+    checkView(t);
     const s: Storage = t.storage;
     if (s instanceof WasmStorage && s.heap === heap) return s.ptr + t.offset * bytesOf(t.dtype);
     const copy = temp(s.dtype, s.length);
@@ -212,9 +227,16 @@ export function createWasmBackend(): Backend {
     return out;
   };
 
-  /** Writes the collapsed view description; returns its rank, or -1 when it has too many axes. */
+  /** Whether t's storage is this backend's memory (so a kernel may write it in place). */
+  const own = (t: Tensor): boolean => t.storage instanceof WasmStorage && t.storage.heap === heap;
+
+  /**
+   * Writes the collapsed view description; returns its rank, or -1 when it has too many axes.
+   * A view of one element collapses to one axis of size 1 (the kernels walk at least one row).
+   */
   const describe = (shape: readonly number[], stridesList: readonly (readonly number[])[]): number => {
-    const [cs, cst] = collapse(shape, stridesList);
+    let [cs, cst] = collapseAxes(shape, stridesList);
+    if (cs.length === 0) [cs, cst] = [[1], stridesList.map(() => [0])];
     const rank = cs.length;
     if (rank > MAX_RANK) return -1;
     const view = heap.i32;
@@ -339,9 +361,9 @@ export function createWasmBackend(): Backend {
   };
 
   const reduce = (op: ReduceOp) => (x: Tensor, axes: readonly number[], keepDims: boolean): Tensor => {
-    if (op !== "sum" || x.dtype !== "float32") return adopt(js[op](x, axes, keepDims));
+    if (x.dtype !== "float32") return adopt(js[op](x, axes, keepDims));
     const out = newTensor(reducedShape(x.shape, axes, keepDims), "float32");
-    out.storage.data.fill(0);
+    out.storage.data.fill(reduceIdentity[op]);
     if (x.size === 0) return out;
     // Output strides over x's axes: 0 on reduced axes, so every input element lands on its output.
     const outStrides = new Array<number>(x.rank).fill(0);
@@ -356,9 +378,96 @@ export function createWasmBackend(): Backend {
       const rank = describe(x.shape, [x.strides, outStrides]);
       if (rank < 0) {
         out.dispose();
-        return adopt(js.sum(x, axes, keepDims));
+        return adopt(js[op](x, axes, keepDims));
       }
-      k.sumF32(rank, metaPtr, ptrOf(x), ptrOf(out));
+      k.reduceF32(reduceCodes[op], rank, metaPtr, ptrOf(x), ptrOf(out));
+      return out;
+    });
+  };
+
+  const argReduce = (op: "argmax" | "argmin") => (x: Tensor, axis: number, keepDims: boolean): Tensor => {
+    if (x.dtype !== "float32" || x.shape[axis] === 0) return adopt(js[op](x, axis, keepDims));
+    const out = newTensor(reducedShape(x.shape, [axis], keepDims), "int32");
+    if (out.size === 0) return out;
+    return run(() => {
+      const rank = describe(x.shape.filter((_, i) => i !== axis), [x.strides.filter((_, i) => i !== axis)]);
+      if (rank < 0) {
+        out.dispose();
+        return adopt(js[op](x, axis, keepDims));
+      }
+      k.argF32(op === "argmax" ? 0 : 1, x.shape[axis], x.strides[axis], rank, metaPtr, ptrOf(x), ptrOf(out));
+      return out;
+    });
+  };
+
+  const fill = (out: Tensor, value: number): Tensor => {
+    if (out.dtype !== "float32" || !own(out)) return js.fill(out, value);
+    if (out.size === 0) return out;
+    return run(() => {
+      const rank = describe(out.shape, [out.strides, out.strides]);
+      if (rank < 0) return js.fill(out, value);
+      const p = ptrOf(out);
+      k.unaryF32(FILL, rank, metaPtr, p, p, value, 0);
+      return out;
+    });
+  };
+
+  // ---------- indexing ----------
+
+  const outOfRange = (kernel: string, value: number, axis: number, x: Tensor): ShapeError => {
+    const n = x.shape[axis];
+    return new ShapeError(`${kernel}: index ${value} is out of range for axis ${axis} of size ${n} in ${formatShape(x.shape)}; expected indices in [0, ${n - 1}]`);
+  };
+
+  /** x's strides with the indexed axis zeroed: the index supplies that coordinate. */
+  const offAxis = (strides: readonly number[], axis: number): number[] => strides.map((st, i) => (i === axis ? 0 : st));
+
+  /** Index (and src) must fit inside x off the indexed axis, as the JS kernels assume. */
+  const checkIndex = (kernel: string, x: Tensor, axis: number, index: Tensor, src: Tensor | null): void => {
+    if (!index.shape.every((d, i) => i === axis || d <= x.shape[i])) {
+      throw new ShapeError(`${kernel}: index must fit in x off axis ${axis}; expected at most ${formatShape(x.shape.map((d, i) => (i === axis ? index.shape[i] : d)))}, got ${formatShape(index.shape)}`);
+    }
+    if (src !== null && !index.shape.every((d, i) => d <= src.shape[i])) {
+      throw new ShapeError(`${kernel}: index must fit in src; expected at most ${formatShape(src.shape)}, got ${formatShape(index.shape)}`);
+    }
+  };
+
+  const gather = (x: Tensor, axis: number, index: Tensor): Tensor => {
+    if (x.dtype !== "float32" || index.dtype !== "int32" || x.rank !== index.rank) return adopt(js.gather(x, axis, index));
+    checkIndex("gather", x, axis, index, null);
+    const out = newTensor(index.shape, "float32");
+    if (out.size === 0) return out;
+    return run(() => {
+      const rank = describe(index.shape, [index.strides, offAxis(x.strides, axis), out.strides]);
+      if (rank < 0) {
+        out.dispose();
+        return adopt(js.gather(x, axis, index));
+      }
+      if (k.indexF32(0, x.shape[axis], x.strides[axis], rank, metaPtr, ptrOf(index), ptrOf(x), ptrOf(out), geomPtr) !== 0) {
+        out.dispose();
+        throw outOfRange("gather", heap.i32[geomPtr >> 2], axis, x);
+      }
+      return out;
+    });
+  };
+
+  const scatterAdd = (x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor => {
+    if (x.dtype !== "float32" || src.dtype !== "float32" || index.dtype !== "int32" || x.rank !== index.rank || src.rank !== index.rank) {
+      return adopt(js.scatterAdd(x, axis, index, src));
+    }
+    checkIndex("scatterAdd", x, axis, index, src);
+    const out = copy(x);
+    if (index.size === 0) return out;
+    return run(() => {
+      const rank = describe(index.shape, [index.strides, src.strides, offAxis(out.strides, axis)]);
+      if (rank < 0) {
+        out.dispose();
+        return adopt(js.scatterAdd(x, axis, index, src));
+      }
+      if (k.indexF32(1, x.shape[axis], out.strides[axis], rank, metaPtr, ptrOf(index), ptrOf(src), ptrOf(out), geomPtr) !== 0) {
+        out.dispose();
+        throw outOfRange("scatterAdd", heap.i32[geomPtr >> 2], axis, x);
+      }
       return out;
     });
   };
@@ -543,6 +652,47 @@ export function createWasmBackend(): Backend {
     });
   };
 
+  /** Writes the pooling geometry block of assembly/conv.ts; returns the output's spatial size. */
+  const poolGeometry = (inputShape: readonly number[], attrs: Pool2dAttrs): [number, number] => {
+    const [n, c, h, w] = inputShape;
+    const ceil = attrs.ceilMode === true;
+    const oh = Math.max(poolOutputSize(h, attrs.kernel[0], attrs.stride[0], attrs.padding[0], attrs.dilation[0], ceil), 0);
+    const ow = Math.max(poolOutputSize(w, attrs.kernel[1], attrs.stride[1], attrs.padding[1], attrs.dilation[1], ceil), 0);
+    const values = [
+      n * c, h, w, oh, ow, attrs.kernel[0], attrs.kernel[1], attrs.stride[0], attrs.stride[1], attrs.padding[0], attrs.padding[1],
+      attrs.dilation[0], attrs.dilation[1], attrs.countIncludePad ? 1 : 0,
+    ];
+    const view = heap.i32;
+    const g = geomPtr >> 2;
+    for (let i = 0; i < values.length; i++) view[g + i] = values[i];
+    return [oh, ow];
+  };
+
+  const avgPool2d = (x: Tensor, attrs: Pool2dAttrs): Tensor => {
+    if (x.dtype !== "float32" || x.rank !== 4) return adopt(js.avgPool2d(x, attrs));
+    return run(() => {
+      const [oh, ow] = poolGeometry(x.shape, attrs);
+      const out = newTensor([x.shape[0], x.shape[1], oh, ow], "float32");
+      if (out.size === 0) return out;
+      k.avgPoolF32(geomPtr, densePtr(x), ptrOf(out));
+      return out;
+    });
+  };
+
+  const avgPool2dBackward = (gy: Tensor, inputShape: readonly number[], attrs: Pool2dAttrs): Tensor => {
+    if (gy.dtype !== "float32" || gy.rank !== 4 || inputShape.length !== 4) return adopt(js.avgPool2dBackward(gy, inputShape, attrs));
+    return run(() => {
+      const [oh, ow] = poolGeometry(inputShape, attrs);
+      if (gy.shape[0] * gy.shape[1] !== inputShape[0] * inputShape[1] || gy.shape[2] !== oh || gy.shape[3] !== ow) {
+        throw new ShapeError(`avgPool2dBackward: gradient must have the output's shape; expected ${formatShape([inputShape[0], inputShape[1], oh, ow])}, got ${formatShape(gy.shape)}`);
+      }
+      const out = newTensor(inputShape, "float32");
+      if (out.size === 0) return out;
+      k.avgPoolBackwardF32(geomPtr, densePtr(gy), ptrOf(out));
+      return out;
+    });
+  };
+
   // ---------- softmax ----------
 
   const softmaxKernel = (log: boolean) => (x: Tensor, axis: number): Tensor => {
@@ -555,6 +705,92 @@ export function createWasmBackend(): Backend {
     return run(() => {
       k.softmaxRowsF32(ptrOf(x), ptrOf(out), x.size / n, n, log ? 1 : 0);
       return out;
+    });
+  };
+
+  // ---------- fused layers and optimizer steps ----------
+
+  const linear = (x: Tensor, weight: Tensor, bias: Tensor | null, activation: LinearActivation): Tensor => {
+    const [m, kk] = x.shape;
+    const [n, wk] = weight.shape;
+    if (x.rank !== 2 || weight.rank !== 2 || kk !== wk || (bias !== null && (bias.rank !== 1 || bias.shape[0] !== n))) {
+      const b = bias === null ? "" : ` and bias ${formatShape(bias.shape)}`;
+      throw new ShapeError(`linear: expected x [M, K], weight [N, K] and bias [N] or null; got x ${formatShape(x.shape)}, weight ${formatShape(weight.shape)}${b}`);
+    }
+    for (const [name, t] of [["x", x], ["weight", weight], ["bias", bias]] as const) {
+      if (t !== null && t.dtype !== "float32") throw new DTypeError(`linear: ${name} must be float32; got ${t.dtype}`);
+    }
+    if (activation !== "none" && activation !== "relu") throw new ValueError(`linear: activation must be "none" or "relu"; got ${JSON.stringify(activation)}`);
+    const out = newTensor([m, n], "float32");
+    if (out.size === 0) return out;
+    return run(() => {
+      // y = x w^T: the B operand is w read column-wise, which the packing absorbs.
+      gemm(
+        m, n, kk, ptrOf(x), x.strides[0], x.strides[1], ptrOf(weight), weight.strides[1], weight.strides[0], ptrOf(out), n, 0,
+        bias === null ? 0 : densePtr(bias), activation === "relu" ? 1 : 0,
+      );
+      return out;
+    });
+  };
+
+  /** Checks the operands of a fused optimizer step: float32, contiguous, of the parameter's shape. */
+  const checkStep = (kernel: string, operands: readonly (readonly [string, Tensor])[]): void => {
+    const param = operands[0][1];
+    for (const [name, t] of operands) {
+      if (t.dtype !== "float32") throw new DTypeError(`${kernel}: ${name} must be float32; got ${t.dtype}`);
+      if (!shapesEqual(t.shape, param.shape)) {
+        throw new ShapeError(`${kernel}: ${name} must have the parameter's shape; expected ${formatShape(param.shape)}, got ${formatShape(t.shape)}`);
+      }
+      if (!isContiguous(t.shape, t.strides)) throw new ValueError(`${kernel}: internal: ${name} must be contiguous`);
+    }
+  };
+
+  /**
+   * Runs an in-place kernel over `inPlace` (written) and `read` operands: tensors in another
+   * backend's memory are copied in, and the written ones copied back afterwards.
+   */
+  const inPlaceRun = (inPlace: readonly (Tensor | null)[], read: readonly Tensor[], body: (ptrs: number[]) => void): void => {
+    run(() => {
+      const back: [Tensor, WasmStorage][] = [];
+      const ptrs = inPlace.map((t) => {
+        if (t === null) return 0;
+        if (own(t)) return ptrOf(t);
+        checkView(t);
+        const copyIn = temp("float32", t.size);
+        copyIn.data.set(t.storage.data.subarray(t.offset, t.offset + t.size));
+        back.push([t, copyIn]);
+        return copyIn.ptr;
+      });
+      body([...ptrs, ...read.map(ptrOf)]);
+      for (const [t, copyIn] of back) t.storage.data.set(copyIn.data, t.offset);
+    });
+  };
+
+  const adamUpdate = (param: Tensor, grad: Tensor, m: Tensor, v: Tensor, o: AdamUpdateOptions): void => {
+    checkStep("adamUpdate", [["param", param], ["grad", grad], ["m", m], ["v", v]]);
+    if (!Number.isInteger(o.step) || o.step < 1) throw new ValueError(`adamUpdate: step must be an integer >= 1; got ${o.step}`);
+    if (param.size === 0) return;
+    // The JS rule's scalars, computed the same way (packages/optimizers, adam.ts).
+    const stepSize = o.lr / (1 - o.beta1 ** o.step);
+    const bc2 = Math.sqrt(1 - o.beta2 ** o.step);
+    const shrink = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
+    const l2 = o.decoupled ? 0 : o.weightDecay;
+    inPlaceRun([param, m, v], [grad], ([p, mp, vp, g]) => {
+      k.adamF32(
+        param.size, p, g, mp, vp, o.maximize ? -1 : 1, 1 - o.beta1, o.beta2, 1 - o.beta2, stepSize, 1 / bc2, bc2, o.eps, shrink, l2,
+        shrink === 1 && l2 === 0 ? 0 : 1,
+      );
+    });
+  };
+
+  const sgdUpdate = (param: Tensor, grad: Tensor, momentumBuffer: Tensor | null, o: SgdUpdateOptions): void => {
+    // Like the JS rule, a momentum of 0 uses no buffer.
+    const buffer = o.momentum !== 0 ? momentumBuffer : null;
+    if (o.momentum !== 0 && buffer === null) throw new ValueError(`sgdUpdate: momentum ${o.momentum} needs a momentum buffer; got null`);
+    checkStep("sgdUpdate", buffer === null ? [["param", param], ["grad", grad]] : [["param", param], ["grad", grad], ["momentumBuffer", buffer]]);
+    if (param.size === 0) return;
+    inPlaceRun([param, buffer], [grad], ([p, b, g]) => {
+      k.sgdF32(param.size, p, g, b, o.maximize ? -1 : 1, o.weightDecay, o.lr, o.momentum, 1 - o.dampening, o.nesterov ? 1 : 0, o.fresh ? 1 : 0);
     });
   };
 
@@ -576,30 +812,34 @@ export function createWasmBackend(): Backend {
     prod: reduce("prod"),
     max: reduce("max"),
     min: reduce("min"),
-    argmax: (x, axis, keepDims) => adopt(js.argmax(x, axis, keepDims)),
-    argmin: (x, axis, keepDims) => adopt(js.argmin(x, axis, keepDims)),
+    argmax: argReduce("argmax"),
+    argmin: argReduce("argmin"),
     where,
     cast,
     copy,
-    fill: (out, value) => js.fill(out, value),
+    fill,
     matmul,
     conv2d,
     conv2dBackwardInput,
     conv2dBackwardWeight,
     maxPool2d,
     maxPool2dBackward,
-    avgPool2d: (x, attrs) => adopt(js.avgPool2d(x, attrs)),
-    avgPool2dBackward: (gy, inputShape, attrs) => adopt(js.avgPool2dBackward(gy, inputShape, attrs)),
+    avgPool2d,
+    avgPool2dBackward,
     softmax: softmaxKernel(false),
     logSoftmax: softmaxKernel(true),
-    gather: (x, axis, index) => adopt(js.gather(x, axis, index)),
-    scatterAdd: (x, axis, index, src) => adopt(js.scatterAdd(x, axis, index, src)),
+    gather,
+    scatterAdd,
+    adamUpdate,
+    sgdUpdate,
+    linear,
   };
   infos.set(backend, () => ({
     heapBytes: heap.size,
     sharedMemory: typeof SharedArrayBuffer === "function" && heap.memory.buffer instanceof SharedArrayBuffer,
     workersReady: pool !== null && pool.ready,
     threadedGemms,
+    relaxedSimd,
   }));
   return backend;
 }

@@ -7,24 +7,34 @@
  */
 import type { DType, Storage, TypedArray } from "@backprop/core";
 import { ValueError, arrayConstructor } from "@backprop/core";
-import { kernelsSharedWasmBase64, kernelsWasmBase64 } from "./generated/kernelsWasm.js";
+import {
+  kernelsRelaxedWasmBase64, kernelsSharedRelaxedWasmBase64, kernelsSharedWasmBase64, kernelsWasmBase64,
+} from "./generated/kernelsWasm.js";
 
 /** The exports of assembly/index.ts (pointers are byte addresses, strides in elements). */
 export interface KernelExports {
   heapBase(): number;
   sgemm(m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
-    c: number, ldc: number, accumulate: number, pa: number, pb: number): void;
+    c: number, ldc: number, accumulate: number, pa: number, pb: number, bias: number, relu: number): void;
   unaryF32(op: number, rank: number, meta: number, x: number, o: number, p0: number, p1: number): void;
   binaryF32(op: number, rank: number, meta: number, a: number, b: number, o: number): void;
   whereF32(rank: number, meta: number, c: number, a: number, b: number, o: number): void;
   castU8F32(rank: number, meta: number, x: number, o: number): void;
   copyStrided(size: number, rank: number, meta: number, x: number, o: number): void;
-  sumF32(rank: number, meta: number, x: number, o: number): void;
+  reduceF32(op: number, rank: number, meta: number, x: number, o: number): void;
+  argF32(op: number, n: number, step: number, rank: number, meta: number, x: number, o: number): void;
+  indexF32(scatter: number, n: number, step: number, rank: number, meta: number, index: number, a: number, o: number, bad: number): number;
   softmaxRowsF32(x: number, o: number, rows: number, n: number, log: number): void;
   im2colF32(g: number, x: number, col: number): void;
   col2imF32(g: number, col: number, gx: number): void;
   maxPoolF32(g: number, x: number, o: number, indices: number): void;
   maxPoolBackwardF32(planes: number, hw: number, p: number, gy: number, indices: number, gx: number): void;
+  avgPoolF32(g: number, x: number, o: number): void;
+  avgPoolBackwardF32(g: number, gy: number, gx: number): void;
+  adamF32(n: number, p: number, g: number, m: number, v: number, sign: number, c1: number, beta2: number, c2: number,
+    stepSize: number, scale: number, bc2: number, eps: number, shrink: number, l2: number, general: number): void;
+  sgdF32(n: number, p: number, g: number, b: number, sign: number, wd: number, lr: number, mu: number, damp: number,
+    nesterov: number, fresh: number): void;
 }
 
 const PAGE = 65536;
@@ -35,6 +45,28 @@ const MAX_PAGES = 65536;
 
 /** Whether memories are shared (so worker threads can run kernels on them). */
 const shared = typeof SharedArrayBuffer === "function";
+
+/**
+ * A module of one function using f32x4.relaxed_madd (opcode 0xfd 0x105): it validates exactly
+ * where the engine has relaxed SIMD (Chromium; Node 20 only with --experimental-wasm-relaxed-simd).
+ */
+const relaxedProbe = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x13, 0x01, 0x11, 0x00, // code section: one body of 17 bytes, no locals
+  0x41, 0x00, 0xfd, 0x11, 0x41, 0x00, 0xfd, 0x11, 0x41, 0x00, 0xfd, 0x11, // 3 x i32x4.splat(0)
+  0xfd, 0x85, 0x02, 0x0b, // f32x4.relaxed_madd, end
+]);
+
+/** BACKPROP_WASM_RELAXED=0 insists on the SIMD128-only kernels. */
+function relaxedAllowed(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.BACKPROP_WASM_RELAXED !== "0";
+}
+
+/** Whether the kernels in use are the relaxed-SIMD build (fused multiply-add in the GEMM). */
+export const relaxedSimd: boolean = relaxedAllowed() && typeof WebAssembly === "object" && WebAssembly.validate(relaxedProbe);
 let compiled: WebAssembly.Module | null = null;
 /** An instance made ahead by compileKernels, taken by the first heap. */
 let prepared: Instantiated | null = null;
@@ -46,7 +78,10 @@ interface Instantiated {
 }
 
 function wasmBytes(): Uint8Array<ArrayBuffer> {
-  const text = atob(shared ? kernelsSharedWasmBase64 : kernelsWasmBase64);
+  const base64 = relaxedSimd
+    ? (shared ? kernelsSharedRelaxedWasmBase64 : kernelsRelaxedWasmBase64)
+    : (shared ? kernelsSharedWasmBase64 : kernelsWasmBase64);
+  const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
@@ -96,6 +131,12 @@ export class WasmHeap {
   private i32View: Int32Array;
   /** Blocks handed out that came from a free list, and that were carved from fresh memory. */
   readonly stats = { reused: 0, fresh: 0, merges: 0 };
+  /**
+   * Times the memory has grown. Only this class grows it (kernels never do), so views made at
+   * the current generation are current; checking this is much cheaper than reading
+   * `memory.buffer`, which matters for code that indexes `storage.data` element by element.
+   */
+  generation = 0;
 
   constructor() {
     const { module, memory, instance } = instantiate();
@@ -143,9 +184,14 @@ export class WasmHeap {
 
   /** An Int32Array over the whole memory (recreated after the memory grows). */
   get i32(): Int32Array {
-    if (this.i32View.buffer !== this.memory.buffer) this.i32View = new Int32Array(this.memory.buffer);
+    if (this.i32Generation !== this.generation) {
+      this.i32View = new Int32Array(this.memory.buffer);
+      this.i32Generation = this.generation;
+    }
     return this.i32View;
   }
+
+  private i32Generation = 0;
 
   /**
    * Before growing: merges adjacent free blocks, gives a free block that ends at the top back
@@ -193,6 +239,7 @@ export class WasmHeap {
       throw new ValueError(`wasm backend: out of memory; expected at most 4 GiB in use, got a request for ${needed} bytes in all`);
     }
     this.memory.grow(pages - have);
+    this.generation++;
   }
 }
 
@@ -222,6 +269,8 @@ export function bytesOf(dtype: DType): number {
 export class WasmStorage implements Storage {
   refs = 0;
   private view: TypedArray | null = null;
+  /** The heap's generation when `view` was made. */
+  private viewGeneration = -1;
   private released = false;
 
   /** @internal Made by the wasm backend's alloc. */
@@ -235,8 +284,10 @@ export class WasmStorage implements Storage {
   ) {}
 
   get data(): TypedArray {
-    const buffer = this.heap.memory.buffer;
-    if (this.view === null || this.view.buffer !== buffer) this.view = new (arrayConstructor(this.dtype))(buffer, this.ptr, this.length);
+    if (this.view === null || this.viewGeneration !== this.heap.generation) {
+      this.view = new (arrayConstructor(this.dtype))(this.heap.memory.buffer, this.ptr, this.length);
+      this.viewGeneration = this.heap.generation;
+    }
     return this.view;
   }
 
