@@ -8,6 +8,14 @@ export interface NativeAddon {
   /** Absent from builds older than the fused Adam kernel. */
   adam?: (meta: Float64Array, p: ArrayBufferView, g: ArrayBufferView, m: ArrayBufferView, v: ArrayBufferView, lr: number, beta1: number,
     beta2: number, eps: number, weightDecay: number, step: number, flags: number) => void;
+  /** Absent from builds older than the fused SGD kernel. */
+  sgd?: (meta: Float64Array, p: ArrayBufferView, g: ArrayBufferView, buf: ArrayBufferView | null, lr: number, momentum: number,
+    dampening: number, weightDecay: number, flags: number) => void;
+  /** Absent from builds older than the fused linear kernel. */
+  linear?: (meta: Float64Array, x: ArrayBufferView, w: ArrayBufferView, out: ArrayBufferView, bias: ArrayBufferView | null, relu: number) => void;
+  /** Absent from builds older than the native indexing kernels. */
+  gather?: (meta: Float64Array, x: ArrayBufferView, index: ArrayBufferView, out: ArrayBufferView, axis: number) => void;
+  scatterAdd?: (meta: Float64Array, x: ArrayBufferView, index: ArrayBufferView, src: ArrayBufferView, out: ArrayBufferView, axis: number) => void;
   reduce(op: number, meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView): void;
   argreduce(isMax: number, meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView, axis: number): void;
   softmax(isLog: number, meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView, axis: number): void;

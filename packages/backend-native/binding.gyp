@@ -15,7 +15,7 @@
   "targets": [
     {
       "target_name": "backprop_native",
-      "sources": ["csrc/addon.cc", "csrc/elementwise.cc", "csrc/nn.cc", "csrc/gemm.cc", "csrc/pool.cc", "csrc/optim.cc"],
+      "sources": ["csrc/addon.cc", "csrc/elementwise.cc", "csrc/nn.cc", "csrc/gemm.cc", "csrc/pool.cc", "csrc/optim.cc", "csrc/indexing.cc"],
       "conditions": [
         ["target_arch=='x64'", { "dependencies": ["bp_avx512", "bp_avx2"] }]
       ]
@@ -27,13 +27,13 @@
         {
           "target_name": "bp_avx512",
           "type": "static_library",
-          "sources": ["csrc/gemm_avx512.cc"],
-          "cflags_cc": ["-mavx512f", "-mfma", "-mavx2"]
+          "sources": ["csrc/gemm_avx512.cc", "csrc/optim_avx512.cc"],
+          "cflags_cc": ["-mavx512f", "-mfma", "-mavx2", "-mprefer-vector-width=512"]
         },
         {
           "target_name": "bp_avx2",
           "type": "static_library",
-          "sources": ["csrc/gemm_avx2.cc"],
+          "sources": ["csrc/gemm_avx2.cc", "csrc/optim_avx2.cc"],
           "cflags_cc": ["-mavx2", "-mfma"]
         }
       ]

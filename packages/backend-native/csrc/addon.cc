@@ -8,6 +8,7 @@
 
 #include "gemm.h"
 #include "kernels.h"
+#include "optim.h"
 #include "pool.h"
 
 namespace bp {
@@ -205,6 +206,103 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
   });
 }
 
+// sgd(meta, p, g, buf | null, lr, momentum, dampening, weightDecay, flags): flags bit 0 is
+// Nesterov, bit 1 maximize, bit 2 a fresh momentum buffer. All float32, contiguous, one shape.
+Napi::Value Sgd(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Args a(info, "sgdUpdate", 0);
+    const bool hasBuf = info.Length() > 3 && !info[3].IsNull() && !info[3].IsUndefined();
+    const char* names[3] = {"param", "grad", "momentumBuffer"};
+    View t[3];
+    for (int i = 0; i < (hasBuf ? 3 : 2); i++) {
+      t[i] = a.view(1 + i, names[i]);
+      a.dtype(t[i], F32, names[i]);
+      a.contiguous(t[i], names[i]);
+      if (i > 0) a.sameShape(t[0], t[i], names[0], names[i]);
+    }
+    SgdParams p;
+    p.lr = a.number(4);
+    p.momentum = a.number(5);
+    p.dampening = a.number(6);
+    p.weightDecay = a.number(7);
+    const int32_t flags = a.integer(8);
+    p.nesterov = (flags & 1) != 0;
+    p.maximize = (flags & 2) != 0;
+    p.fresh = (flags & 4) != 0;
+    if (p.momentum != 0 && !hasBuf) a.fail("momentum " + std::to_string(p.momentum) + " needs a momentum buffer; got null");
+    k_sgd(t[0].ptr<float>() + t[0].off, t[1].ptr<float>() + t[1].off, hasBuf ? t[2].ptr<float>() + t[2].off : nullptr, t[0].size, p);
+  });
+}
+
+// linear(meta, x, w, out, bias | null, relu): out [M, N] = act(x [M, K] w [N, K]^T + bias [N]).
+Napi::Value Linear(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Args a(info, "linear", 0);
+    View x = a.view(1, "x"), w = a.view(2, "weight"), o = a.view(3, "out");
+    const bool hasBias = info.Length() > 4 && !info[4].IsNull() && !info[4].IsUndefined();
+    View b;
+    if (hasBias) b = a.view(4, "bias");
+    if (x.rank != 2 || w.rank != 2 || x.shape[1] != w.shape[1])
+      a.fail("expected x [M, K] and weight [N, K]; got " + shapeStr(x.shape, x.rank) + " and " + shapeStr(w.shape, w.rank));
+    if (hasBias && (b.rank != 1 || b.shape[0] != w.shape[0]))
+      a.fail("bias must be [" + std::to_string(w.shape[0]) + "] for weight " + shapeStr(w.shape, 2) + "; got " + shapeStr(b.shape, b.rank));
+    const int64_t want[2] = {x.shape[0], w.shape[0]};
+    if (o.rank != 2 || o.shape[0] != want[0] || o.shape[1] != want[1]) a.fail("out must be " + shapeStr(want, 2) + "; got " + shapeStr(o.shape, o.rank));
+    // x and weight may have any strides (the GEMM packs them); out and bias are contiguous.
+    const View* all[4] = {&x, &w, &o, &b};
+    const char* names[4] = {"x", "weight", "out", "bias"};
+    for (int i = 0; i < (hasBias ? 4 : 3); i++) {
+      a.dtype(*all[i], F32, names[i]);
+      if (i >= 2) a.contiguous(*all[i], names[i]);
+    }
+    linear_f32(x.shape[0], w.shape[0], x.shape[1], x.ptr<float>() + x.off, x.strides[0], x.strides[1], w.ptr<float>() + w.off, w.strides[0],
+               w.strides[1], hasBias ? b.ptr<float>() + b.off : nullptr, a.integer(5) != 0, o.ptr<float>() + o.off, num_threads());
+  });
+}
+
+// Checks an int32 index for gather / scatterAdd along axis against x (and src): same rank,
+// and no larger than x (src: no larger than src) on every axis but the indexed one (src: any).
+void checkIndex(const Args& a, const View& x, int axis, const View& idx, const View* src) {
+  a.dtype(idx, I32, "index");
+  if (idx.rank != x.rank) a.fail("index must have the rank of x; expected " + std::to_string(x.rank) + " axes, got " + shapeStr(idx.shape, idx.rank));
+  for (int i = 0; i < x.rank; i++) {
+    if (i != axis && idx.shape[i] > x.shape[i])
+      a.fail("index " + shapeStr(idx.shape, idx.rank) + " is larger than x " + shapeStr(x.shape, x.rank) + " on axis " + std::to_string(i));
+    if (src != nullptr && idx.shape[i] > src->shape[i])
+      a.fail("index " + shapeStr(idx.shape, idx.rank) + " is larger than src " + shapeStr(src->shape, src->rank) + " on axis " + std::to_string(i));
+  }
+  if (idx.size > 0 && x.shape[axis] == 0) a.fail("cannot index the empty axis " + std::to_string(axis) + " of x " + shapeStr(x.shape, x.rank));
+}
+
+// gather(meta, x, index, out, axis): out has index's shape and x's dtype.
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Args a(info, "gather", 0);
+    View x = a.view(1, "x"), idx = a.view(2, "index"), o = a.view(3, "out");
+    const int axis = a.axis(4, x);
+    checkIndex(a, x, axis, idx, nullptr);
+    a.sameShape(idx, o, "index", "out");
+    a.dtype(o, x.dt, "out");
+    k_gather(x, axis, idx, o);
+  });
+}
+
+// scatterAdd(meta, x, index, src, out, axis): out is a contiguous copy of x, added into.
+Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Args a(info, "scatterAdd", 0);
+    View x = a.view(1, "x"), idx = a.view(2, "index"), src = a.view(3, "src"), o = a.view(4, "out");
+    const int axis = a.axis(5, x);
+    if (src.rank != x.rank) a.fail("src must have the rank of x; expected " + std::to_string(x.rank) + " axes, got " + shapeStr(src.shape, src.rank));
+    checkIndex(a, x, axis, idx, &src);
+    a.sameShape(x, o, "x", "out");
+    a.dtype(src, x.dt, "src");
+    a.dtype(o, x.dt, "out");
+    a.contiguous(o, "out");
+    k_scatter_add(x, axis, idx, src, o);
+  });
+}
+
 // fill(meta, out, value)
 Napi::Value Fill(const Napi::CallbackInfo& info) {
   return guard(info, [&] {
@@ -380,7 +478,11 @@ Napi::Value KernelName(const Napi::CallbackInfo& info) { return Napi::String::Ne
 
 Napi::Value SelectIsa(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) return Napi::Boolean::New(info.Env(), false);
-  return Napi::Boolean::New(info.Env(), sgemm_select(info[0].As<Napi::String>().Utf8Value().c_str()));
+  // One switch for every ISA-dispatched family (GEMM micro-kernels, optimizer loops).
+  const std::string isa = info[0].As<Napi::String>().Utf8Value();
+  const bool ok = sgemm_select(isa.c_str());
+  if (ok) optim_select(isa.c_str());
+  return Napi::Boolean::New(info.Env(), ok);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -390,6 +492,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("copy", Napi::Function::New(env, Copy));
   exports.Set("fill", Napi::Function::New(env, Fill));
   exports.Set("adam", Napi::Function::New(env, Adam));
+  exports.Set("sgd", Napi::Function::New(env, Sgd));
+  exports.Set("linear", Napi::Function::New(env, Linear));
+  exports.Set("gather", Napi::Function::New(env, Gather));
+  exports.Set("scatterAdd", Napi::Function::New(env, ScatterAdd));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("argreduce", Napi::Function::New(env, ArgReduce));
   exports.Set("softmax", Napi::Function::New(env, Softmax));

@@ -4,6 +4,7 @@
 // strides (transposed, broadcast), so the micro-kernels only ever see unit-stride panels.
 #include "gemm.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -15,12 +16,14 @@ namespace {
 template <typename T>
 struct Micro {
   int mr, nr;
-  void (*fn)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate);
+  void (*fn)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate, const T* bias, bool relu);
   const char* name;
+  // Packs transposed B panels with SIMD (set only for micro-kernels of an AVX2-capable CPU).
+  void (*packBt)(const T* b, int64_t ld, int64_t nc, int64_t kc, int nr, int64_t p0, int64_t p1, T* dst);
 };
 
 template <typename T, int MR, int NR>
-void micro_portable(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate) {
+void micro_portable(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate, const T* bias, bool relu) {
   T t[MR][NR];
   for (int r = 0; r < MR; r++)
     for (int j = 0; j < NR; j++) t[r][j] = 0;
@@ -34,18 +37,20 @@ void micro_portable(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool 
   }
   for (int r = 0; r < MR; r++) {
     T* p = c + r * ldc;
-    if (accumulate)
-      for (int j = 0; j < NR; j++) p[j] += t[r][j];
-    else
-      for (int j = 0; j < NR; j++) p[j] = t[r][j];
+    for (int j = 0; j < NR; j++) {
+      T x = accumulate ? p[j] + t[r][j] : t[r][j];
+      if (bias != nullptr) x += bias[j];
+      if (relu) x = x < 0 ? 0 : x;
+      p[j] = x;
+    }
   }
 }
 
-const Micro<float> kPortable32 = {4, 8, micro_portable<float, 4, 8>, "portable 4x8"};
-const Micro<double> kPortable64 = {4, 8, micro_portable<double, 4, 8>, "portable 4x8"};
+const Micro<float> kPortable32 = {4, 8, micro_portable<float, 4, 8>, "portable 4x8", nullptr};
+const Micro<double> kPortable64 = {4, 8, micro_portable<double, 4, 8>, "portable 4x8", nullptr};
 #if defined(__x86_64__)
-const Micro<float> kAvx512 = {12, 32, sgemm_micro_avx512_12x32, "avx512 12x32"};
-const Micro<float> kAvx2 = {6, 16, sgemm_micro_avx2_6x16, "avx2 6x16"};
+const Micro<float> kAvx512 = {12, 32, sgemm_micro_avx512_12x32, "avx512 12x32", sgemm_pack_bt_avx2};
+const Micro<float> kAvx2 = {6, 16, sgemm_micro_avx2_6x16, "avx2 6x16", sgemm_pack_bt_avx2};
 bool has_avx512() { return __builtin_cpu_supports("avx512f"); }
 bool has_avx2() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 #endif
@@ -130,7 +135,12 @@ void pack_b(const T* b, int64_t brs, int64_t bcs, int64_t nc, int64_t kc, int NR
     const int64_t cols = nc - j0 < NR ? nc - j0 : NR;
     T* d = dst + p * NR * kc;
     if (bcs == 1 && cols == NR) {
-      for (int64_t k = 0; k < kc; k++) std::memcpy(d + k * NR, b + k * brs + j0, NR * sizeof(T));
+      // NR elements per row: an inline copy the compiler unrolls, not a libc call per row.
+      for (int64_t k = 0; k < kc; k++) {
+        const T* s = b + k * brs + j0;
+        T* t = d + k * NR;
+        for (int j = 0; j < NR; j++) t[j] = s[j];
+      }
     } else {
       for (int j = 0; j < NR; j++) {
         if (j < cols) {
@@ -155,6 +165,8 @@ struct Job {
   T* c;
   int64_t ldc;
   bool accumulate;
+  const T* bias;  // epilogue of the last K slice: bias[j] added to column j (null: none) ...
+  bool relu;      // ... then max(0, x)
   int64_t mc;
   T* pb;
   T** pa;
@@ -180,9 +192,14 @@ struct Job {
       for (int64_t pc = 0; pc < k; pc += KC) {
         const int64_t kc = k - pc < KC ? k - pc : KC;
         const bool acc = accumulate || pc > 0;
+        const bool last = pc + kc >= k;
+        const bool epi = last && (bias != nullptr || relu);
         int64_t q0, q1;
         split_range(npan, tid, nt, q0, q1);
-        pack_b(b + pc * brs + jc * bcs, brs, bcs, nc, kc, NR, q0, q1, pb);
+        if (brs == 1 && bcs != 1 && uk->packBt != nullptr)
+          uk->packBt(b + pc * brs + jc * bcs, bcs, nc, kc, NR, q0, q1, pb);
+        else
+          pack_b(b + pc * brs + jc * bcs, brs, bcs, nc, kc, NR, q0, q1, pb);
         barrier.wait(nt);
         int64_t j0 = 0, j1 = npan;
         if (!splitM) split_range(npan, tid, nt, j0, j1);
@@ -196,12 +213,19 @@ struct Job {
               const int64_t rows = mcc - ir < MR ? mcc - ir : MR;
               T* cp = c + (ic + ir) * ldc + jc + jr * NR;
               const T* ap = pat + ir * kc;
+              const T* bj = epi && bias != nullptr ? bias + jc + jr * NR : nullptr;
               if (rows == MR && cols == NR) {
-                uk->fn(kc, ap, bp, cp, ldc, acc);
+                uk->fn(kc, ap, bp, cp, ldc, acc, bj, epi && relu);
               } else {
-                uk->fn(kc, ap, bp, tile, NR, false);
-                for (int64_t r = 0; r < rows; r++)
-                  for (int64_t j = 0; j < cols; j++) cp[r * ldc + j] = acc ? cp[r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+                uk->fn(kc, ap, bp, tile, NR, false, nullptr, false);
+                for (int64_t r = 0; r < rows; r++) {
+                  for (int64_t j = 0; j < cols; j++) {
+                    T x = acc ? cp[r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+                    if (bj != nullptr) x += bj[j];
+                    if (epi && relu) x = x < 0 ? 0 : x;
+                    cp[r * ldc + j] = x;
+                  }
+                }
               }
             }
           }
@@ -212,13 +236,174 @@ struct Job {
   }
 };
 
+// The multi-threaded GEMM: A and B are packed whole (for one round of K) by the threads
+// together, each claiming chunks of panels; then the threads claim 2-D blocks of C (row
+// panels x column panels) and run every K slice over their block. Work is handed out through
+// atomic counters, so a helper that the OS has not scheduled yet only means the others do
+// more, and the one wait (for the packing) is on chunks that some running thread has claimed.
+template <typename T>
+struct ParallelJob {
+  const Micro<T>* uk;
+  const T* a;
+  int64_t ars, acs;
+  const T* b;
+  int64_t brs, bcs;
+  T* c;
+  int64_t ldc;
+  int64_t m, n, kr;      // kr: the K extent of this round (a and b point at its start)
+  bool acc0, epiRound;   // accumulate into C from the first slice; this round holds the last slice
+  const T* bias;
+  bool relu;
+  T* pa;                 // [slice][row panel][kc][MR]
+  T* pb;                 // [slice][column panel][kc][NR]
+  int64_t mpan, npan, nslices;
+  int64_t aGroup, bGroup, aChunks, packChunks;  // pack chunks: A (slice, aGroup panels), then B
+  int64_t rGroup, cGroup, rTasks, tasks;        // compute tasks: rGroup row x cGroup column panels
+  std::atomic<int64_t> nextPack{0}, packed{0};
+  // Compute tasks are dealt in nt contiguous ranges, column group by column group, so that a
+  // thread keeps reusing the same B panels; a thread that runs out takes from the others.
+  int nt;
+  std::atomic<int64_t> next[kMaxThreads];
+  int64_t end[kMaxThreads];
+
+  void deal(int threads) {
+    nt = threads;
+    for (int t = 0; t < nt; t++) {
+      int64_t b, e;
+      split_range(tasks, t, nt, b, e);
+      next[t].store(b, std::memory_order_relaxed);
+      end[t] = e;
+    }
+  }
+
+  int64_t kcOf(int64_t s) const { return kr - s * KC < KC ? kr - s * KC : KC; }
+
+  void pack(int64_t chunk) {
+    const int MR = uk->mr, NR = uk->nr;
+    if (chunk < aChunks) {
+      const int64_t per = (mpan + aGroup - 1) / aGroup;
+      const int64_t s = chunk / per, g = chunk % per, kc = kcOf(s);
+      const int64_t p0 = g * aGroup, p1 = p0 + aGroup < mpan ? p0 + aGroup : mpan;
+      const int64_t r0 = p0 * MR, rows = (p1 * MR < m ? p1 * MR : m) - r0;
+      pack_a(a + r0 * ars + s * KC * acs, ars, acs, rows, kc, MR, pa + s * KC * mpan * MR + p0 * MR * kc);
+    } else {
+      chunk -= aChunks;
+      const int64_t per = (npan + bGroup - 1) / bGroup;
+      const int64_t s = chunk / per, g = chunk % per, kc = kcOf(s);
+      const int64_t p0 = g * bGroup, p1 = p0 + bGroup < npan ? p0 + bGroup : npan;
+      const T* bs = b + s * KC * brs;
+      T* dst = pb + s * KC * npan * NR;
+      if (brs == 1 && bcs != 1 && uk->packBt != nullptr)
+        uk->packBt(bs, bcs, n, kc, NR, p0, p1, dst);
+      else
+        pack_b(bs, brs, bcs, n, kc, NR, p0, p1, dst);
+    }
+  }
+
+  void compute(int64_t task) {
+    const int MR = uk->mr, NR = uk->nr;
+    alignas(64) T tile[16 * 64];
+    const int64_t ri = task % rTasks, ci = task / rTasks;
+    const int64_t i0 = ri * rGroup, i1 = i0 + rGroup < mpan ? i0 + rGroup : mpan;
+    const int64_t j0 = ci * cGroup, j1 = j0 + cGroup < npan ? j0 + cGroup : npan;
+    for (int64_t s = 0; s < nslices; s++) {
+      const int64_t kc = kcOf(s);
+      const bool acc = acc0 || s > 0;
+      const bool epi = epiRound && s == nslices - 1 && (bias != nullptr || relu);
+      for (int64_t jr = j0; jr < j1; jr++) {
+        const int64_t cols = n - jr * NR < NR ? n - jr * NR : NR;
+        const T* bp = pb + s * KC * npan * NR + jr * NR * kc;
+        const T* bj = epi && bias != nullptr ? bias + jr * NR : nullptr;
+        for (int64_t ir = i0; ir < i1; ir++) {
+          const int64_t rows = m - ir * MR < MR ? m - ir * MR : MR;
+          const T* ap = pa + s * KC * mpan * MR + ir * MR * kc;
+          T* cp = c + ir * MR * ldc + jr * NR;
+          if (rows == MR && cols == NR) {
+            uk->fn(kc, ap, bp, cp, ldc, acc, bj, epi && relu);
+          } else {
+            uk->fn(kc, ap, bp, tile, NR, false, nullptr, false);
+            for (int64_t r = 0; r < rows; r++) {
+              for (int64_t j = 0; j < cols; j++) {
+                T x = acc ? cp[r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+                if (bj != nullptr) x += bj[j];
+                if (epi && relu) x = x < 0 ? 0 : x;
+                cp[r * ldc + j] = x;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  void operator()(int tid, int) {
+    for (int64_t t; (t = nextPack.fetch_add(1, std::memory_order_relaxed)) < packChunks;) {
+      pack(t);
+      packed.fetch_add(1, std::memory_order_release);
+    }
+    if (packed.load(std::memory_order_acquire) < packChunks) {
+      const int64_t t0 = now_ns();
+      for (int spin = 0; packed.load(std::memory_order_acquire) < packChunks; spin++) relax(spin);
+      if (tid == 0) note_helper_wait(now_ns() - t0);
+    }
+    for (int i = 0; i < nt; i++) {
+      const int v = (tid + i) % nt;
+      for (int64_t t; (t = next[v].fetch_add(1, std::memory_order_relaxed)) < end[v];) compute(t);
+    }
+  }
+};
+
+// Packed A and B of one round stay under this many elements (16 MiB); larger K goes in rounds.
+constexpr int64_t kPackBudget = int64_t(1) << 22;
+
+template <typename T>
+void gemm_parallel(const Micro<T>* uk, int64_t m, int64_t n, int64_t k, const T* a, int64_t ars, int64_t acs, const T* b,
+                   int64_t brs, int64_t bcs, T* c, int64_t ldc, bool accumulate, int nt, const T* bias, bool relu, Buffers* buf) {
+  const int MR = uk->mr, NR = uk->nr;
+  const int64_t mpan = (m + MR - 1) / MR, npan = (n + NR - 1) / NR;
+  const int64_t perK = mpan * MR + npan * NR;
+  int64_t roundK = kPackBudget / perK / KC * KC;
+  if (roundK < KC) roundK = KC;
+  if (roundK > k) roundK = k;
+  const int64_t sl = (roundK + KC - 1) / KC;
+  T* pa = static_cast<T*>(grow(buf->a[0], buf->aBytes[0], sizeof(T) * sl * KC * mpan * MR));
+  T* pb = static_cast<T*>(grow(buf->b, buf->bBytes, sizeof(T) * sl * KC * npan * NR));
+  // About eight blocks of C per thread (small ones, so that a helper the OS preempts holds up
+  // little at the end): columns split first (each block then reuses its B
+  // panels over many row panels), rows as far as needed.
+  int64_t cTasks = npan < 2 * nt ? npan : 2 * nt;
+  int64_t rTasks = (8 * nt + cTasks - 1) / cTasks;
+  if (rTasks > mpan) rTasks = mpan;
+  const int64_t rGroup = (mpan + rTasks - 1) / rTasks, cGroup = (npan + cTasks - 1) / cTasks;
+  rTasks = (mpan + rGroup - 1) / rGroup;
+  cTasks = (npan + cGroup - 1) / cGroup;
+  // Pack chunks of about 32-64 KiB.
+  const int64_t aGroup = 4, bGroup = NR >= 32 ? 2 : 4;
+  for (int64_t k0 = 0; k0 < k; k0 += roundK) {
+    const int64_t kr = k - k0 < roundK ? k - k0 : roundK;
+    const int64_t nslices = (kr + KC - 1) / KC;
+    ParallelJob<T> job{uk, a + k0 * acs, ars, acs, b + k0 * brs, brs, bcs, c, ldc, m, n, kr, accumulate || k0 > 0, k0 + kr >= k, bias, relu,
+                       pa, pb, mpan, npan, nslices, aGroup, bGroup, 0, 0, rGroup, cGroup, rTasks, rTasks * cTasks};
+    job.aChunks = nslices * ((mpan + aGroup - 1) / aGroup);
+    job.packChunks = job.aChunks + nslices * ((npan + bGroup - 1) / bGroup);
+    job.deal(nt);
+    parallel_dynamic(nt, job);
+  }
+}
+
 template <typename T>
 void gemm_driver(const Micro<T>* uk, int64_t m, int64_t n, int64_t k, const T* a, int64_t ars, int64_t acs, const T* b,
-                 int64_t brs, int64_t bcs, T* c, int64_t ldc, bool accumulate, int nthreads) {
+                 int64_t brs, int64_t bcs, T* c, int64_t ldc, bool accumulate, int nthreads, const T* bias = nullptr,
+                 bool relu = false) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
-    if (!accumulate)
-      for (int64_t i = 0; i < m; i++) std::memset(c + i * ldc, 0, n * sizeof(T));
+    for (int64_t i = 0; i < m; i++) {
+      T* row = c + i * ldc;
+      for (int64_t j = 0; j < n; j++) {
+        T x = (accumulate ? row[j] : 0) + (bias != nullptr ? bias[j] : 0);
+        row[j] = relu && x < 0 ? 0 : x;
+      }
+    }
     return;
   }
   const double flops = 2.0 * m * n * k;
@@ -237,10 +422,14 @@ void gemm_driver(const Micro<T>* uk, int64_t m, int64_t n, int64_t k, const T* a
   static thread_local Buffers* local = nullptr;
   if (local == nullptr) local = new Buffers();
   Buffers* buf = local;
+  if (nt > 1) {
+    gemm_parallel(uk, m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate, nt, bias, relu, buf);
+    return;
+  }
   grow(buf->b, buf->bBytes, sizeof(T) * kc * ((ncMax + NR - 1) / NR) * NR);
   T* pa[kMaxThreads];
   for (int t = 0; t < nt; t++) pa[t] = static_cast<T*>(grow(buf->a[t], buf->aBytes[t], sizeof(T) * kc * (mc + MR)));
-  Job<T> job{uk, m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate, mc, static_cast<T*>(buf->b), pa, {}};
+  Job<T> job{uk, m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate, bias, relu, mc, static_cast<T*>(buf->b), pa, {}};
   parallel(nt, job);
 }
 
@@ -254,6 +443,12 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t ars, int64_t
 void dgemm(int64_t m, int64_t n, int64_t k, const double* a, int64_t ars, int64_t acs, const double* b, int64_t brs,
            int64_t bcs, double* c, int64_t ldc, bool accumulate, int nthreads) {
   gemm_driver(&kPortable64, m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate, nthreads);
+}
+
+void linear_f32(int64_t m, int64_t n, int64_t k, const float* x, int64_t xrs, int64_t xcs, const float* w, int64_t wrs, int64_t wcs,
+                const float* bias, bool relu, float* y, int nthreads) {
+  // B = w^T: element (kk, j) of B is w[j * wrs + kk * wcs].
+  gemm_driver(g_micro32, m, n, k, x, xrs, xcs, w, wcs, wrs, y, n, false, nthreads, bias, relu);
 }
 
 const char* sgemm_kernel_name() { return g_micro32->name; }

@@ -5,7 +5,8 @@
 
 namespace bp {
 
-void sgemm_micro_avx2_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+void sgemm_micro_avx2_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, const float* bias,
+                           bool relu) {
 #define ROW(r) __m256 c##r##0 = _mm256_setzero_ps(), c##r##1 = _mm256_setzero_ps();
   ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5)
 #undef ROW
@@ -24,6 +25,10 @@ void sgemm_micro_avx2_6x16(int64_t kc, const float* a, const float* b, float* c,
     a += 6;
     b += 16;
   }
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256 bias0 = bias != nullptr ? _mm256_loadu_ps(bias) : zero;
+  const __m256 bias1 = bias != nullptr ? _mm256_loadu_ps(bias + 8) : zero;
+  const bool epilogue = bias != nullptr || relu;
 #define OUT(r)                                                \
   {                                                           \
     float* p = c + (r) * ldc;                                 \
@@ -31,11 +36,82 @@ void sgemm_micro_avx2_6x16(int64_t kc, const float* a, const float* b, float* c,
       c##r##0 = _mm256_add_ps(c##r##0, _mm256_loadu_ps(p));   \
       c##r##1 = _mm256_add_ps(c##r##1, _mm256_loadu_ps(p + 8)); \
     }                                                         \
+    if (epilogue) {                                           \
+      c##r##0 = _mm256_add_ps(c##r##0, bias0);                \
+      c##r##1 = _mm256_add_ps(c##r##1, bias1);                \
+      if (relu) {                                             \
+        c##r##0 = _mm256_max_ps(zero, c##r##0);               \
+        c##r##1 = _mm256_max_ps(zero, c##r##1);               \
+      }                                                       \
+    }                                                         \
     _mm256_storeu_ps(p, c##r##0);                             \
     _mm256_storeu_ps(p + 8, c##r##1);                         \
   }
   OUT(0) OUT(1) OUT(2) OUT(3) OUT(4) OUT(5)
 #undef OUT
+}
+
+}  // namespace bp
+
+namespace bp {
+
+// Packs NR-column panels [p0, p1) of a kc x nc block of B stored transposed (element (k, j) at
+// b[j * ld + k], as w^T of a linear layer) with 8 x 8 register transposes; edge panels and
+// the k remainder go element by element.
+void sgemm_pack_bt_avx2(const float* b, int64_t ld, int64_t nc, int64_t kc, int nr, int64_t p0, int64_t p1, float* dst) {
+  const int64_t k8 = kc / 8 * 8;
+  for (int64_t p = p0; p < p1; p++) {
+    const int64_t j0 = p * nr;
+    const int64_t cols = nc - j0 < nr ? nc - j0 : nr;
+    float* d = dst + p * nr * kc;
+    if (cols == nr) {
+      for (int64_t jb = 0; jb < nr; jb += 8) {
+        const float* s = b + (j0 + jb) * ld;
+        for (int64_t k = 0; k < k8; k += 8) {
+          __m256 r0 = _mm256_loadu_ps(s + 0 * ld + k), r1 = _mm256_loadu_ps(s + 1 * ld + k);
+          __m256 r2 = _mm256_loadu_ps(s + 2 * ld + k), r3 = _mm256_loadu_ps(s + 3 * ld + k);
+          __m256 r4 = _mm256_loadu_ps(s + 4 * ld + k), r5 = _mm256_loadu_ps(s + 5 * ld + k);
+          __m256 r6 = _mm256_loadu_ps(s + 6 * ld + k), r7 = _mm256_loadu_ps(s + 7 * ld + k);
+          const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+          const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+          const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+          const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+          const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+          const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+          const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+          const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+          r0 = _mm256_permute2f128_ps(u0, u4, 0x20);
+          r1 = _mm256_permute2f128_ps(u1, u5, 0x20);
+          r2 = _mm256_permute2f128_ps(u2, u6, 0x20);
+          r3 = _mm256_permute2f128_ps(u3, u7, 0x20);
+          r4 = _mm256_permute2f128_ps(u0, u4, 0x31);
+          r5 = _mm256_permute2f128_ps(u1, u5, 0x31);
+          r6 = _mm256_permute2f128_ps(u2, u6, 0x31);
+          r7 = _mm256_permute2f128_ps(u3, u7, 0x31);
+          float* o = d + k * nr + jb;
+          _mm256_storeu_ps(o + 0 * nr, r0);
+          _mm256_storeu_ps(o + 1 * nr, r1);
+          _mm256_storeu_ps(o + 2 * nr, r2);
+          _mm256_storeu_ps(o + 3 * nr, r3);
+          _mm256_storeu_ps(o + 4 * nr, r4);
+          _mm256_storeu_ps(o + 5 * nr, r5);
+          _mm256_storeu_ps(o + 6 * nr, r6);
+          _mm256_storeu_ps(o + 7 * nr, r7);
+        }
+        for (int64_t k = k8; k < kc; k++)
+          for (int j = 0; j < 8; j++) d[k * nr + jb + j] = s[j * ld + k];
+      }
+    } else {
+      for (int j = 0; j < nr; j++) {
+        if (j < cols) {
+          const float* s = b + (j0 + j) * ld;
+          for (int64_t k = 0; k < kc; k++) d[k * nr + j] = s[k];
+        } else {
+          for (int64_t k = 0; k < kc; k++) d[k * nr + j] = 0;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace bp

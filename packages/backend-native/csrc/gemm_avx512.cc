@@ -3,11 +3,15 @@
 // only when cpuid says the CPU has AVX-512F.
 #include <immintrin.h>
 
+// GCC 12 reports _mm512_max_ps's internal _mm512_undefined_ps() as maybe-uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include "gemm.h"
 
 namespace bp {
 
-void sgemm_micro_avx512_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+void sgemm_micro_avx512_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, const float* bias,
+                              bool relu) {
 #define ROW(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps();
   ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9) ROW(10) ROW(11)
 #undef ROW
@@ -32,12 +36,24 @@ void sgemm_micro_avx512_12x32(int64_t kc, const float* a, const float* b, float*
     a += 12;
     b += 32;
   }
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512 bias0 = bias != nullptr ? _mm512_loadu_ps(bias) : zero;
+  const __m512 bias1 = bias != nullptr ? _mm512_loadu_ps(bias + 16) : zero;
+  const bool epilogue = bias != nullptr || relu;
 #define OUT(r)                                                                   \
   {                                                                              \
     float* p = c + (r) * ldc;                                                    \
     if (accumulate) {                                                            \
       c##r##0 = _mm512_add_ps(c##r##0, _mm512_loadu_ps(p));                      \
       c##r##1 = _mm512_add_ps(c##r##1, _mm512_loadu_ps(p + 16));                 \
+    }                                                                            \
+    if (epilogue) {                                                              \
+      c##r##0 = _mm512_add_ps(c##r##0, bias0);                                   \
+      c##r##1 = _mm512_add_ps(c##r##1, bias1);                                   \
+      if (relu) {                                                                \
+        c##r##0 = _mm512_max_ps(zero, c##r##0);                                  \
+        c##r##1 = _mm512_max_ps(zero, c##r##1);                                  \
+      }                                                                          \
     }                                                                            \
     _mm512_storeu_ps(p, c##r##0);                                                \
     _mm512_storeu_ps(p + 16, c##r##1);                                           \

@@ -37,11 +37,23 @@ void k_maxpool_backward(const View& gy, const View& idx, const View& o, const Po
 void k_avgpool(const View& x, const View& o, const PoolGeom& g);
 void k_avgpool_backward(const View& gy, const View& o, const PoolGeom& g);
 
+// out = x gathered along axis by the int32 index (out has index's shape, index fits in x off the axis).
+void k_gather(const View& x, int axis, const View& idx, const View& o);
+// o (a contiguous copy of x) += src scattered along axis by index; single-threaded, in order.
+void k_scatter_add(const View& x, int axis, const View& idx, const View& src, const View& o);
+
 struct AdamParams {
   double lr, beta1, beta2, eps, weightDecay, step;
   bool decoupled, maximize;
 };
 // One Adam/AdamW step (no AMSGrad) over n contiguous float32 elements, in place.
 void k_adam(float* p, const float* g, float* m, float* v, int64_t n, const AdamParams& a);
+
+struct SgdParams {
+  double lr, momentum, dampening, weightDecay;
+  bool nesterov, maximize, fresh;
+};
+// One SGD step over n contiguous float32 elements, in place; buf is null without momentum.
+void k_sgd(float* p, const float* g, float* buf, int64_t n, const SgdParams& s);
 
 }  // namespace bp

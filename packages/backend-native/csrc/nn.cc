@@ -84,25 +84,27 @@ T* scratch(size_t n) {
   return static_cast<T*>(p);
 }
 
+// im2col of channels [c0, c0 + cg) of one image into col (rows ckk, row stride ld).
 template <typename T>
-void im2col(const T* x, const ConvGeom& g, int64_t c0, int64_t cg, T* col) {
-  const int64_t p = g.oh * g.ow;
+void im2col(const T* x, const ConvGeom& g, int64_t c0, int64_t cg, T* col, int64_t ld) {
   int64_t row = 0;
   for (int64_t c = 0; c < cg; c++) {
     const T* plane = x + (c0 + c) * g.h * g.w;
     for (int64_t i = 0; i < g.kh; i++)
       for (int64_t j = 0; j < g.kw; j++, row++) {
-        T* d = col + row * p;
+        T* d = col + row * ld;
         for (int64_t y = 0; y < g.oh; y++, d += g.ow) {
           const int64_t iy = y * g.sh - g.pt + i * g.dh;
           if (iy < 0 || iy >= g.h) {
-            std::memset(d, 0, g.ow * sizeof(T));
+            for (int64_t xo = 0; xo < g.ow; xo++) d[xo] = T(0);
             continue;
           }
           const T* line = plane + iy * g.w;
           int64_t ix = j * g.dw - g.pl;
           if (g.sw == 1 && ix >= 0 && ix + g.ow <= g.w) {
-            std::memcpy(d, line + ix, g.ow * sizeof(T));
+            // Rows are short (tens of elements): an inline loop beats a memcpy call.
+            const T* s = line + ix;
+            for (int64_t xo = 0; xo < g.ow; xo++) d[xo] = s[xo];
           } else {
             for (int64_t xo = 0; xo < g.ow; xo++, ix += g.sw) d[xo] = ix >= 0 && ix < g.w ? line[ix] : T(0);
           }
@@ -111,43 +113,63 @@ void im2col(const T* x, const ConvGeom& g, int64_t c0, int64_t cg, T* col) {
   }
 }
 
+// Adds col (rows ckk, row stride ld) back into channels [c0, c0 + cg) of one image's gradient.
 template <typename T>
-void col2im(const T* col, const ConvGeom& g, int64_t c0, int64_t cg, T* gx) {
+void col2im(const T* col, int64_t ld, const ConvGeom& g, int64_t c0, int64_t cg, T* gx) {
   int64_t row = 0;
-  const int64_t p = g.oh * g.ow;
   for (int64_t c = 0; c < cg; c++) {
     T* plane = gx + (c0 + c) * g.h * g.w;
     for (int64_t i = 0; i < g.kh; i++)
       for (int64_t j = 0; j < g.kw; j++, row++) {
-        const T* d = col + row * p;
+        const T* d = col + row * ld;
         for (int64_t y = 0; y < g.oh; y++, d += g.ow) {
           const int64_t iy = y * g.sh - g.pt + i * g.dh;
           if (iy < 0 || iy >= g.h) continue;
           T* line = plane + iy * g.w;
           int64_t ix = j * g.dw - g.pl;
-          for (int64_t xo = 0; xo < g.ow; xo++, ix += g.sw)
-            if (ix >= 0 && ix < g.w) line[ix] += d[xo];
+          if (g.sw == 1 && ix >= 0 && ix + g.ow <= g.w) {
+            T* t = line + ix;
+            for (int64_t xo = 0; xo < g.ow; xo++) t[xo] += d[xo];
+          } else {
+            for (int64_t xo = 0; xo < g.ow; xo++, ix += g.sw)
+              if (ix >= 0 && ix < g.w) line[ix] += d[xo];
+          }
         }
       }
   }
 }
 
-// Images split across threads when there are enough of them; otherwise the GEMMs are threaded.
-template <typename F>
-void over_images(int64_t n, F& perImage, int& gemmThreads) {
-  const int nt = num_threads();
-  if (n >= nt && nt > 1) {
-    gemmThreads = 1;
-    auto task = [&](int t, int cnt) {
-      int64_t b, e;
-      split_range(n, t, cnt, b, e);
-      for (int64_t i = b; i < e; i++) perImage(i, 1);
-    };
-    parallel(nt, task);
-  } else {
-    gemmThreads = nt;
-    for (int64_t i = 0; i < n; i++) perImage(i, nt);
+// Convolutions run one GEMM per batch of images (per group): the images' columns side by
+// side, so the GEMM sees at least ~512 columns even for small images and packs the weight once
+// per batch. Forward and input-gradient batches are independent and go to the pool's threads
+// (each GEMM then single-threaded); a lone batch gets a threaded GEMM instead.
+struct ConvBatch {
+  int64_t cg, og, p, ckk, nb;
+  explicit ConvBatch(const ConvGeom& g) {
+    cg = g.c / g.groups, og = g.o / g.groups, p = g.oh * g.ow, ckk = cg * g.kh * g.kw;
+    nb = p > 0 ? (512 + p - 1) / p : 1;
+    // Keep the column matrix under 4M elements.
+    const int64_t cap = ckk * p > 0 ? (int64_t(1) << 22) / (ckk * p) : nb;
+    if (nb > cap) nb = cap;
+    if (nb > g.n) nb = g.n;
+    if (nb < 1) nb = 1;
   }
+};
+
+// Copies rows [r0, r0 + rows) of each image's [rowsTotal, p] block for images [n0, n0 + b)
+// into (toBatch) or out of a [rows, b * p] matrix.
+template <typename T>
+void batch_rows(T* img, int64_t imgStride, int64_t p, int64_t b, int64_t rows, T* mat, bool toBatch) {
+  const int64_t cols = b * p;
+  for (int64_t i = 0; i < b; i++)
+    for (int64_t r = 0; r < rows; r++) {
+      T* x = img + i * imgStride + r * p;
+      T* m = mat + r * cols + i * p;
+      if (toBatch)
+        for (int64_t q = 0; q < p; q++) m[q] = x[q];
+      else
+        for (int64_t q = 0; q < p; q++) x[q] = m[q];
+    }
 }
 
 template <typename T>
@@ -155,22 +177,24 @@ void conv_fwd(const View& xv, const View& wv, const View& ov, const ConvGeom& g)
   const T* x = xv.ptr<T>() + xv.off;
   const T* w = wv.ptr<T>() + wv.off;
   T* o = ov.ptr<T>() + ov.off;
-  const int64_t cg = g.c / g.groups, og = g.o / g.groups, p = g.oh * g.ow, ckk = cg * g.kh * g.kw;
-  const bool pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.oh == g.h && g.ow == g.w;
-  auto image = [&](int64_t n, int nt) {
-    T* col = pointwise ? nullptr : scratch<T>(ckk * p);
-    for (int64_t gr = 0; gr < g.groups; gr++) {
-      const T* xi = x + n * g.c * g.h * g.w;
-      const T* src = xi + gr * cg * g.h * g.w;
-      if (!pointwise) {
-        im2col(xi, g, gr * cg, cg, col);
-        src = col;
+  const ConvBatch cb(g);
+  const int64_t batches = (g.n + cb.nb - 1) / cb.nb;
+  auto run = [&](int64_t b0, int64_t b1) {
+    const int nt = inside_parallel() ? 1 : num_threads();
+    T* col = scratch<T>((cb.ckk + cb.og) * cb.nb * cb.p);
+    T* tmp = col + cb.ckk * cb.nb * cb.p;
+    for (int64_t bi = b0; bi < b1; bi++) {
+      const int64_t n0 = bi * cb.nb, b = g.n - n0 < cb.nb ? g.n - n0 : cb.nb, cols = b * cb.p;
+      for (int64_t gr = 0; gr < g.groups; gr++) {
+        for (int64_t i = 0; i < b; i++) im2col(x + (n0 + i) * g.c * g.h * g.w, g, gr * cb.cg, cb.cg, col + i * cb.p, cols);
+        T* out = o + (n0 * g.o + gr * cb.og) * cb.p;
+        // One image writes straight into the output; a batch goes through tmp [og, cols].
+        gemm_t<T>(cb.og, cols, cb.ckk, w + gr * cb.og * cb.ckk, cb.ckk, 1, col, cols, 1, b == 1 ? out : tmp, cols, false, nt);
+        if (b > 1) batch_rows(out, g.o * cb.p, cb.p, b, cb.og, tmp, false);
       }
-      gemm_t<T>(og, p, ckk, w + gr * og * ckk, ckk, 1, src, p, 1, o + (n * g.o + gr * og) * p, p, false, nt);
     }
   };
-  int gt;
-  over_images(g.n, image, gt);
+  parallel_for(batches > 1 ? num_threads() : 1, batches, 1, run);
 }
 
 template <typename T>
@@ -178,18 +202,28 @@ void conv_bwd_input(const View& gyv, const View& wv, const View& ov, const ConvG
   const T* gy = gyv.ptr<T>() + gyv.off;
   const T* w = wv.ptr<T>() + wv.off;
   T* o = ov.ptr<T>() + ov.off;
-  const int64_t cg = g.c / g.groups, og = g.o / g.groups, p = g.oh * g.ow, ckk = cg * g.kh * g.kw;
+  const ConvBatch cb(g);
   std::memset(o, 0, sizeof(T) * g.n * g.c * g.h * g.w);
-  auto image = [&](int64_t n, int nt) {
-    T* col = scratch<T>(ckk * p);
-    for (int64_t gr = 0; gr < g.groups; gr++) {
-      // col [ckk, p] = W_group^T [ckk, og] @ gy[n, group] [og, p]
-      gemm_t<T>(ckk, p, og, w + gr * og * ckk, 1, ckk, gy + (n * g.o + gr * og) * p, p, 1, col, p, false, nt);
-      col2im(col, g, gr * cg, cg, o + n * g.c * g.h * g.w);
+  const int64_t batches = (g.n + cb.nb - 1) / cb.nb;
+  auto run = [&](int64_t b0, int64_t b1) {
+    const int nt = inside_parallel() ? 1 : num_threads();
+    T* col = scratch<T>((cb.ckk + cb.og) * cb.nb * cb.p);
+    T* gyb = col + cb.ckk * cb.nb * cb.p;
+    for (int64_t bi = b0; bi < b1; bi++) {
+      const int64_t n0 = bi * cb.nb, b = g.n - n0 < cb.nb ? g.n - n0 : cb.nb, cols = b * cb.p;
+      for (int64_t gr = 0; gr < g.groups; gr++) {
+        const T* src = gy + (n0 * g.o + gr * cb.og) * cb.p;
+        if (b > 1) {
+          batch_rows(const_cast<T*>(src), g.o * cb.p, cb.p, b, cb.og, gyb, true);
+          src = gyb;
+        }
+        // col [ckk, cols] = W_group^T [ckk, og] @ gy batch [og, cols]
+        gemm_t<T>(cb.ckk, cols, cb.og, w + gr * cb.og * cb.ckk, 1, cb.ckk, src, cols, 1, col, cols, false, nt);
+        for (int64_t i = 0; i < b; i++) col2im(col + i * cb.p, cols, g, gr * cb.cg, cb.cg, o + (n0 + i) * g.c * g.h * g.w);
+      }
     }
   };
-  int gt;
-  over_images(g.n, image, gt);
+  parallel_for(batches > 1 ? num_threads() : 1, batches, 1, run);
 }
 
 template <typename T>
@@ -197,39 +231,49 @@ void conv_bwd_weight(const View& xv, const View& gyv, const View& ov, const Conv
   const T* x = xv.ptr<T>() + xv.off;
   const T* gy = gyv.ptr<T>() + gyv.off;
   T* o = ov.ptr<T>() + ov.off;
-  const int64_t cg = g.c / g.groups, og = g.o / g.groups, p = g.oh * g.ow, ckk = cg * g.kh * g.kw;
-  const int64_t wsize = g.o * ckk;
+  const ConvBatch cb(g);
   const int nt = num_threads();
-  const bool perThread = g.n >= nt && nt > 1;
-  std::vector<T*> partial(nt, nullptr);
-  // Each thread sums its images into its own partial gradient; the partials are added at the end.
-  auto run = [&](int t, int cnt, int gemmThreads) {
-    int64_t b = 0, e = g.n;
-    if (cnt > 1) split_range(g.n, t, cnt, b, e);
-    T* col = scratch<T>(ckk * p + wsize);
-    T* acc = t == 0 ? o : col + ckk * p;
-    partial[t] = acc;
-    bool first = true;
-    for (int64_t n = b; n < e; n++) {
-      for (int64_t gr = 0; gr < g.groups; gr++) {
-        im2col(x + n * g.c * g.h * g.w, g, gr * cg, cg, col);
-        // gW_group [og, ckk] (+)= gy[n, group] [og, p] @ col^T [p, ckk]
-        gemm_t<T>(og, ckk, p, gy + (n * g.o + gr * og) * p, p, 1, col, 1, p, acc + gr * og * ckk, ckk, !first, gemmThreads);
-      }
-      first = false;
-    }
-    if (first) std::memset(acc, 0, sizeof(T) * wsize);
-  };
-  if (perThread) {
-    auto task = [&](int t, int cnt) { run(t, cnt, 1); };
-    parallel(nt, task);
-    // Threads that did not run (the pool was busy, so thread 0 took every image) left nullptr.
-    for (int t = 1; t < nt; t++)
-      if (partial[t] != nullptr)
-        for (int64_t i = 0; i < wsize; i++) o[i] += partial[t][i];
-  } else {
-    run(0, 1, nt);
+  // With fewer weight columns than output channels (a first layer: ckk = 9, og = 32) the
+  // transposed product gW^T [ckk, og] fills the GEMM's tiles better; it is transposed at the end.
+  const bool transposed = cb.ckk < cb.og;
+  T* col = scratch<T>((cb.ckk + cb.og) * cb.nb * cb.p + (transposed ? g.o * cb.ckk : 0));
+  T* gyb = col + cb.ckk * cb.nb * cb.p;
+  T* gwt = gyb + cb.og * cb.nb * cb.p;  // [groups][ckk, og] when transposed
+  if (g.n == 0) {
+    std::memset(o, 0, sizeof(T) * g.o * cb.ckk);
+    return;
   }
+  for (int64_t n0 = 0; n0 < g.n; n0 += cb.nb) {
+    const int64_t b = g.n - n0 < cb.nb ? g.n - n0 : cb.nb, cols = b * cb.p;
+    for (int64_t gr = 0; gr < g.groups; gr++) {
+      for (int64_t i = 0; i < b; i++) im2col(x + (n0 + i) * g.c * g.h * g.w, g, gr * cb.cg, cb.cg, col + i * cb.p, cols);
+      const T* src = gy + (n0 * g.o + gr * cb.og) * cb.p;
+      if (b > 1) {
+        batch_rows(const_cast<T*>(src), g.o * cb.p, cb.p, b, cb.og, gyb, true);
+        src = gyb;
+      }
+      if (transposed) {
+        // gW_group^T [ckk, og] (+)= col [ckk, cols] @ gy batch^T [cols, og]
+        gemm_t<T>(cb.ckk, cb.og, cols, col, cols, 1, src, 1, cols, gwt + gr * cb.ckk * cb.og, cb.og, n0 > 0, nt);
+      } else {
+        // gW_group [og, ckk] (+)= gy batch [og, cols] @ col^T [cols, ckk]
+        gemm_t<T>(cb.og, cb.ckk, cols, src, cols, 1, col, 1, cols, o + gr * cb.og * cb.ckk, cb.ckk, n0 > 0, nt);
+      }
+    }
+  }
+  if (transposed)
+    for (int64_t gr = 0; gr < g.groups; gr++)
+      for (int64_t oc = 0; oc < cb.og; oc++)
+        for (int64_t q = 0; q < cb.ckk; q++) o[(gr * cb.og + oc) * cb.ckk + q] = gwt[(gr * cb.ckk + q) * cb.og + oc];
+}
+
+// Runs task(begin, end) over ranges of the n * c planes, on the pool when the work is large.
+template <typename F>
+void pool_planes(const PoolGeom& g, F& task) {
+  const int64_t planes = g.n * g.c;
+  const int nt = planes * g.oh * g.ow * g.kh * g.kw >= (1 << 18) ? num_threads() : 1;
+  const int64_t chunk = planes / (static_cast<int64_t>(nt) * 8);
+  parallel_for(nt, planes, chunk < 1 ? 1 : chunk, task);
 }
 
 template <typename T>
@@ -237,13 +281,45 @@ void maxpool(const View& xv, const View& ov, const View& iv, const PoolGeom& g) 
   const T* x = xv.ptr<T>() + xv.off;
   T* o = ov.ptr<T>() + ov.off;
   int32_t* id = iv.ptr<int32_t>() + iv.off;
-  auto task = [&](int t, int cnt) {
-    int64_t b, e;
-    split_range(g.n * g.c, t, cnt, b, e);
+  // Every window inside the input (no padding reached, no ceil-mode overhang): a branch-free
+  // loop, since on random data the comparisons mispredict about half the time.
+  const bool inside = g.ph == 0 && g.pw == 0 && g.oh > 0 && g.ow > 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.h &&
+                      (g.ow - 1) * g.sw + (g.kw - 1) * g.dw < g.w;
+  auto task = [&](int64_t b, int64_t e) {
     for (int64_t plane = b; plane < e; plane++) {
       const T* base = x + plane * g.h * g.w;
       T* op = o + plane * g.oh * g.ow;
       int32_t* ip = id + plane * g.oh * g.ow;
+      if (inside) {
+        // Tap by tap over a whole output row: the row loops carry no branch and vectorize.
+        for (int64_t y = 0; y < g.oh; y++) {
+          T* best = op + y * g.ow;
+          int32_t* where = ip + y * g.ow;
+          for (int64_t i = 0; i < g.kh; i++) {
+            for (int64_t j = 0; j < g.kw; j++) {
+              const int32_t at0 = static_cast<int32_t>((y * g.sh + i * g.dh) * g.w + j * g.dw);
+              const int32_t step = static_cast<int32_t>(g.sw);
+              const T* src = base + at0;
+              if (i == 0 && j == 0) {
+                for (int64_t xo = 0; xo < g.ow; xo++) {
+                  best[xo] = src[xo * step];
+                  where[xo] = at0 + static_cast<int32_t>(xo) * step;
+                }
+                continue;
+              }
+              for (int64_t xo = 0; xo < g.ow; xo++) {
+                const T v = src[xo * step];
+                const T b = best[xo];
+                // The first maximum wins; a NaN beats any number (the first NaN stays).
+                const bool take = v > b || (v != v && b == b);
+                best[xo] = take ? v : b;
+                where[xo] = take ? at0 + static_cast<int32_t>(xo) * step : where[xo];
+              }
+            }
+          }
+        }
+        continue;
+      }
       for (int64_t y = 0; y < g.oh; y++)
         for (int64_t xo = 0; xo < g.ow; xo++) {
           T best = -INFINITY;
@@ -266,8 +342,7 @@ void maxpool(const View& xv, const View& ov, const View& iv, const PoolGeom& g) 
         }
     }
   };
-  const int nt = g.n * g.c * g.oh * g.ow * g.kh * g.kw >= (1 << 18) ? num_threads() : 1;
-  parallel(nt, task);
+  pool_planes(g, task);
 }
 
 template <typename T>
@@ -304,9 +379,7 @@ template <typename T>
 void avgpool(const View& xv, const View& ov, const PoolGeom& g) {
   const T* x = xv.ptr<T>() + xv.off;
   T* o = ov.ptr<T>() + ov.off;
-  auto task = [&](int t, int cnt) {
-    int64_t b, e;
-    split_range(g.n * g.c, t, cnt, b, e);
+  auto task = [&](int64_t b, int64_t e) {
     for (int64_t plane = b; plane < e; plane++) {
       const T* base = x + plane * g.h * g.w;
       T* op = o + plane * g.oh * g.ow;
@@ -328,8 +401,7 @@ void avgpool(const View& xv, const View& ov, const PoolGeom& g) {
       }
     }
   };
-  const int nt = g.n * g.c * g.oh * g.ow * g.kh * g.kw >= (1 << 18) ? num_threads() : 1;
-  parallel(nt, task);
+  pool_planes(g, task);
 }
 
 template <typename T>
@@ -337,9 +409,7 @@ void avgpool_bwd(const View& gyv, const View& ov, const PoolGeom& g) {
   const T* gy = gyv.ptr<T>() + gyv.off;
   T* o = ov.ptr<T>() + ov.off;
   std::memset(o, 0, sizeof(T) * g.n * g.c * g.h * g.w);
-  auto task = [&](int t, int cnt) {
-    int64_t b, e;
-    split_range(g.n * g.c, t, cnt, b, e);
+  auto task = [&](int64_t b, int64_t e) {
     for (int64_t plane = b; plane < e; plane++) {
       T* base = o + plane * g.h * g.w;
       const T* gp = gy + plane * g.oh * g.ow;
@@ -361,8 +431,7 @@ void avgpool_bwd(const View& gyv, const View& ov, const PoolGeom& g) {
       }
     }
   };
-  const int nt = g.n * g.c * g.oh * g.ow * g.kh * g.kw >= (1 << 18) ? num_threads() : 1;
-  parallel(nt, task);
+  pool_planes(g, task);
 }
 
 void need_float(const View& v, const char* kernel) {

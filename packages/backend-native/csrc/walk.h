@@ -79,7 +79,8 @@ struct Walk {
     }
   }
 
-  // Runs the walk, split across threads when there are at least `grain` elements per thread.
+  // Runs the walk, split across threads when there are at least `grain` elements per thread;
+  // the threads claim chunks as they go (a dynamic run), each with its own copy of the functor.
   template <typename F>
   void run_parallel(const int64_t* base, F& row, int64_t grain = 1 << 20) const {
     int nt = num_threads();
@@ -88,13 +89,18 @@ struct Walk {
       run(0, total, base, row);
       return;
     }
-    auto task = [&](int t, int n) {
-      int64_t b, e;
-      split_range(total, t, n, b, e);
+    int64_t chunk = total / (static_cast<int64_t>(nt) * 8);
+    if (chunk < grain / 4) chunk = grain / 4;
+    const int64_t chunks = (total + chunk - 1) / chunk;
+    std::atomic<int64_t> next{0};
+    auto task = [&](int, int) {
       F local = row;
-      run(b, e, base, local);
+      for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
+        const int64_t b = c * chunk;
+        run(b, b + chunk < total ? b + chunk : total, base, local);
+      }
     };
-    parallel(nt, task);
+    parallel_dynamic(nt, task);
   }
 };
 

@@ -130,6 +130,38 @@ describe("native backend: large and threaded kernels match the JS reference", ()
       expectClose(native().conv2dBackwardWeight(x, y, w.shape, attrs), js.conv2dBackwardWeight(x, y, w.shape, attrs), 1e-4);
     });
 
+    it(`conv2d with more output channels than weight columns (a first layer) and many images, ${threads} thread(s)`, () => {
+      native().setNumThreads(threads);
+      // ckk = 1 * 3 * 3 < 16 output channels takes the transposed weight-gradient product;
+      // 40 images of 12 x 12 make several batches of images per GEMM.
+      const attrs = { stride: [1, 1] as [number, number], padding: [1, 1, 0, 2] as [number, number, number, number], dilation: [1, 1] as [number, number], groups: 1 };
+      const x = rawView("float32", 40 * 144, [40, 1, 12, 12], [144, 144, 12, 1], 0, gen);
+      const w = rawView("float32", 16 * 9, [16, 1, 3, 3], [9, 9, 3, 1], 0, gen);
+      const y = native().conv2d(x, w, attrs);
+      expectClose(y, js.conv2d(x, w, attrs), 1e-4);
+      expectClose(native().conv2dBackwardInput(y, w, x.shape, attrs), js.conv2dBackwardInput(y, w, x.shape, attrs), 1e-4);
+      expectClose(native().conv2dBackwardWeight(x, y, w.shape, attrs), js.conv2dBackwardWeight(x, y, w.shape, attrs), 1e-3);
+    });
+
+    it(`maxPool2d (windows inside the input, and with padding) matches the JS kernel, ties and NaN included, ${threads} thread(s)`, () => {
+      native().setNumThreads(threads);
+      const n = 8 * 16 * 26 * 26;
+      const x = rawView("float32", n, [8, 16, 26, 26], [16 * 676, 676, 26, 1], 0, gen);
+      // Ties (values rounded to a coarse grid) and a few NaNs: the first maximum and the first NaN win.
+      for (let i = 0; i < n; i++) x.storage.data[i] = i % 97 === 0 ? NaN : Math.round(x.storage.data[i] * 3);
+      for (const a of [
+        { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], countIncludePad: false },
+        { kernel: [3, 2], stride: [1, 3], padding: [0, 0], dilation: [2, 1], countIncludePad: false },
+        { kernel: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], countIncludePad: false },
+      ] as const) {
+        const attrs = { ...a, kernel: [...a.kernel] as [number, number], stride: [...a.stride] as [number, number], padding: [...a.padding] as [number, number], dilation: [...a.dilation] as [number, number] };
+        const [o, idx] = native().maxPool2d(x, attrs);
+        const [oe, idxe] = js.maxPool2d(x, attrs);
+        expect(Array.from(idx.storage.data)).toEqual(Array.from(idxe.storage.data));
+        expect(Array.from(o.storage.data)).toEqual(Array.from(oe.storage.data));
+      }
+    });
+
     it(`elementwise over 270k strided elements (transcendental ops split), ${threads} thread(s)`, () => {
       native().setNumThreads(threads);
       const a = rawView("float32", 2 * 600 * 450, [600, 450], [1, 1200], 0, gen);

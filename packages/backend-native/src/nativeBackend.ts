@@ -9,8 +9,8 @@ import {
   ArrayStorage, BufferPool, DTypeError, ShapeError, Tensor, ValueError, createJsBackend, formatShape, shapesEqual, sizeOf,
 } from "@backprop/core";
 import type {
-  AdamUpdateOptions, ArgReduceKernels, ArgReduceOp, Backend, BinaryKernels, BinaryOp, Conv2dAttrs, DType, Pool2dAttrs, ReduceKernels, ReduceOp,
-  Storage, UnaryKernels, UnaryOp,
+  AdamUpdateOptions, ArgReduceKernels, ArgReduceOp, Backend, BinaryKernels, BinaryOp, Conv2dAttrs, DType, LinearActivation, Pool2dAttrs,
+  ReduceKernels, ReduceOp, SgdUpdateOptions, Storage, UnaryKernels, UnaryOp,
 } from "@backprop/core";
 import { loadAddon } from "@backprop/backend-native/addon";
 import type { NativeAddon } from "@backprop/backend-native/addon";
@@ -46,6 +46,11 @@ function describe(...tensors: Tensor[]): Float64Array {
   let pos = 0;
   for (const t of tensors) pos = put(pos, t.shape, t.strides, t.offset);
   return meta;
+}
+
+/** The addon's index and shape errors as core's ShapeError (the JS kernels throw that). */
+function asShapeError(e: unknown): unknown {
+  return e instanceof Error && !(e instanceof ShapeError) && !e.message.includes("internal:") ? new ShapeError(e.message) : e;
 }
 
 const boolResult = new Set<string>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalNot"]);
@@ -107,6 +112,42 @@ export function createNativeBackend(): Backend {
       o.eps, o.weightDecay, o.step, flags);
   }
   const adam = addon.adam;
+
+  function sgdUpdate(kernel: NonNullable<NativeAddon["sgd"]>, param: Tensor, grad: Tensor, buf: Tensor | null, o: SgdUpdateOptions): void {
+    for (const [name, t] of [["grad", grad], ["momentumBuffer", buf]] as const) {
+      if (t !== null && !shapesEqual(t.shape, param.shape)) {
+        throw new ShapeError(`sgdUpdate: ${name} must have the parameter's shape; expected ${formatShape(param.shape)}, got ${formatShape(t.shape)}`);
+      }
+    }
+    const flags = (o.nesterov ? 1 : 0) | (o.maximize ? 2 : 0) | (o.fresh ? 4 : 0);
+    const m = buf === null ? describe(param, grad) : describe(param, grad, buf);
+    kernel(m, param.storage.data, grad.storage.data, buf === null ? null : buf.storage.data, o.lr, o.momentum, o.dampening, o.weightDecay, flags);
+  }
+  const sgd = addon.sgd;
+
+  function linear(kernel: NonNullable<NativeAddon["linear"]>, x: Tensor, w: Tensor, bias: Tensor | null, activation: LinearActivation): Tensor {
+    if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[1]) {
+      throw new ShapeError(`linear: expected x [M, K] and weight [N, K]; got ${formatShape(x.shape)} and ${formatShape(w.shape)}`);
+    }
+    if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== w.shape[0])) {
+      throw new ShapeError(`linear: bias must be [${w.shape[0]}] for weight ${formatShape(w.shape)}; got ${formatShape(bias.shape)}`);
+    }
+    for (const [name, t] of [["x", x], ["weight", w], ["bias", bias]] as const) {
+      if (t !== null && t.dtype !== "float32") throw new DTypeError(`linear: ${name} must be float32; got ${t.dtype}`);
+    }
+    if (activation !== "none" && activation !== "relu") throw new ValueError(`linear: unknown activation "${String(activation)}"; expected "none" or "relu"`);
+    const out = newTensor([x.shape[0], w.shape[0]], "float32");
+    // x and w may have any strides (the GEMM packs them); the epilogue reads bias contiguously.
+    const b = bias === null ? null : dense(bias);
+    try {
+      const m = b === null ? describe(x, w, out) : describe(x, w, out, b);
+      kernel(m, x.storage.data, w.storage.data, out.storage.data, b === null ? null : b.storage.data, activation === "relu" ? 1 : 0);
+    } finally {
+      if (b !== null && bias !== null) release(b, bias);
+    }
+    return out;
+  }
+  const linearKernel = addon.linear;
 
   const unary = {} as Record<UnaryOp, UnaryKernels[UnaryOp]>;
   for (const op of Object.keys(unaryCodes) as UnaryOp[]) {
@@ -247,6 +288,10 @@ export function createNativeBackend(): Backend {
     },
     // A stale build without the fused kernel leaves adamUpdate undefined (callers then use their own loop).
     ...(adam === undefined ? {} : { adamUpdate: (p: Tensor, g: Tensor, m: Tensor, v: Tensor, o: AdamUpdateOptions): void => { adamUpdate(adam, p, g, m, v, o); } }),
+    ...(sgd === undefined ? {} : { sgdUpdate: (p: Tensor, g: Tensor, b: Tensor | null, o: SgdUpdateOptions): void => { sgdUpdate(sgd, p, g, b, o); } }),
+    ...(linearKernel === undefined ? {} : {
+      linear: (x: Tensor, w: Tensor, b: Tensor | null, act: LinearActivation): Tensor => linear(linearKernel, x, w, b, act),
+    }),
     matmul(a: Tensor, b: Tensor): Tensor {
       if (a.rank !== 3 || b.rank !== 3 || a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1] || a.dtype !== b.dtype) {
         throw new ShapeError(
@@ -344,8 +389,29 @@ export function createNativeBackend(): Backend {
     },
     softmax: softmaxKernel(false),
     logSoftmax: softmaxKernel(true),
-    // Gathers are index-bound, not compute-bound: the JS reference kernels serve them.
-    gather: (x, axis, index) => js.gather(x, axis, index),
-    scatterAdd: (x, axis, index, src) => js.scatterAdd(x, axis, index, src),
+    gather(x: Tensor, axis: number, index: Tensor): Tensor {
+      const kernel = addon.gather;
+      if (kernel === undefined || index.dtype !== "int32") return js.gather(x, axis, index);
+      const out = newTensor(index.shape, x.dtype);
+      try {
+        kernel(describe(x, index, out), x.storage.data, index.storage.data, out.storage.data, axis);
+      } catch (e) {
+        out.dispose();
+        throw asShapeError(e);
+      }
+      return out;
+    },
+    scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor {
+      const kernel = addon.scatterAdd;
+      if (kernel === undefined || index.dtype !== "int32" || src.dtype !== x.dtype) return js.scatterAdd(x, axis, index, src);
+      const out = copy(x);
+      try {
+        kernel(describe(x, index, src, out), x.storage.data, index.storage.data, src.storage.data, out.storage.data, axis);
+      } catch (e) {
+        out.dispose();
+        throw asShapeError(e);
+      }
+      return out;
+    },
   };
 }

@@ -185,8 +185,9 @@ export interface OtherKernels {
    * Optional fused Adam/AdamW step, in place on `param`, `m` and `v`: with
    * g = ±grad (+ lambda p unless decoupled; p = p (1 - lr lambda) first when decoupled),
    * m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2,
-   * p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps), computed per element in
-   * double and rounded to float32 on store, like the JS update rule. All four tensors are
+   * p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps). Backends may compute in
+   * float32 as PyTorch does (native) or in double as the JS rule does (wasm); either agrees with
+   * the JS rule to about 1e-6 relative. All four tensors are
    * float32, contiguous and of one shape; callers check that and use their own loop otherwise.
    * Backends without a fused kernel leave it undefined.
    */
