@@ -177,6 +177,17 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
   });
 }
 
+// Views of arguments 1..count as float32, contiguous tensors of the first one's shape: the
+// operands of the fused optimizer steps.
+void contiguousF32Operands(Args& a, View* t, const char* const* names, int count) {
+  for (int i = 0; i < count; i++) {
+    t[i] = a.view(1 + i, names[i]);
+    a.dtype(t[i], F32, names[i]);
+    a.contiguous(t[i], names[i]);
+    if (i > 0) a.sameShape(t[0], t[i], names[0], names[i]);
+  }
+}
+
 // adam(meta, p, g, m, v, lr, beta1, beta2, eps, weightDecay, step, flags): flags bit 0 is
 // decoupled weight decay (AdamW), bit 1 maximize. All four float32, contiguous, one shape.
 Napi::Value Adam(const Napi::CallbackInfo& info) {
@@ -184,12 +195,7 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
     Args a(info, "adamUpdate", 0);
     const char* names[4] = {"param", "grad", "m", "v"};
     View t[4];
-    for (int i = 0; i < 4; i++) {
-      t[i] = a.view(1 + i, names[i]);
-      a.dtype(t[i], F32, names[i]);
-      a.contiguous(t[i], names[i]);
-      if (i > 0) a.sameShape(t[0], t[i], names[0], names[i]);
-    }
+    contiguousF32Operands(a, t, names, 4);
     AdamParams p;
     p.lr = a.number(5);
     p.beta1 = a.number(6);
@@ -214,12 +220,7 @@ Napi::Value Sgd(const Napi::CallbackInfo& info) {
     const bool hasBuf = info.Length() > 3 && !info[3].IsNull() && !info[3].IsUndefined();
     const char* names[3] = {"param", "grad", "momentumBuffer"};
     View t[3];
-    for (int i = 0; i < (hasBuf ? 3 : 2); i++) {
-      t[i] = a.view(1 + i, names[i]);
-      a.dtype(t[i], F32, names[i]);
-      a.contiguous(t[i], names[i]);
-      if (i > 0) a.sameShape(t[0], t[i], names[0], names[i]);
-    }
+    contiguousF32Operands(a, t, names, hasBuf ? 3 : 2);
     SgdParams p;
     p.lr = a.number(4);
     p.momentum = a.number(5);
