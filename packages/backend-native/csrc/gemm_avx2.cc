@@ -55,62 +55,73 @@ void sgemm_micro_avx2_6x16(int64_t kc, const float* a, const float* b, float* c,
 
 namespace bp {
 
-// Packs NR-column panels [p0, p1) of a kc x nc block of B stored transposed (element (k, j) at
-// b[j * ld + k], as w^T of a linear layer) with 8 x 8 register transposes; edge panels and
-// the k remainder go element by element.
+namespace {
+
+// Transposes an 8 x 8 block: rows s[0..7] (stride ld) at columns k..k+7 become rows of o (stride nr).
+inline void transpose8(const float* s, int64_t ld, float* o, int64_t nr) {
+  __m256 r0 = _mm256_loadu_ps(s + 0 * ld), r1 = _mm256_loadu_ps(s + 1 * ld);
+  __m256 r2 = _mm256_loadu_ps(s + 2 * ld), r3 = _mm256_loadu_ps(s + 3 * ld);
+  __m256 r4 = _mm256_loadu_ps(s + 4 * ld), r5 = _mm256_loadu_ps(s + 5 * ld);
+  __m256 r6 = _mm256_loadu_ps(s + 6 * ld), r7 = _mm256_loadu_ps(s + 7 * ld);
+  const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+  const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+  const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+  const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  _mm256_storeu_ps(o + 0 * nr, _mm256_permute2f128_ps(u0, u4, 0x20));
+  _mm256_storeu_ps(o + 1 * nr, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(o + 2 * nr, _mm256_permute2f128_ps(u2, u6, 0x20));
+  _mm256_storeu_ps(o + 3 * nr, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(o + 4 * nr, _mm256_permute2f128_ps(u0, u4, 0x31));
+  _mm256_storeu_ps(o + 5 * nr, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(o + 6 * nr, _mm256_permute2f128_ps(u2, u6, 0x31));
+  _mm256_storeu_ps(o + 7 * nr, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+// The same for a 4 x 4 block.
+inline void transpose4(const float* s, int64_t ld, float* o, int64_t nr) {
+  __m128 r0 = _mm_loadu_ps(s), r1 = _mm_loadu_ps(s + ld), r2 = _mm_loadu_ps(s + 2 * ld), r3 = _mm_loadu_ps(s + 3 * ld);
+  _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+  _mm_storeu_ps(o, r0);
+  _mm_storeu_ps(o + nr, r1);
+  _mm_storeu_ps(o + 2 * nr, r2);
+  _mm_storeu_ps(o + 3 * nr, r3);
+}
+
+}  // namespace
+
+// Packs nr-wide panels [p0, p1) of the rows of a row-major block (row j, column k at
+// b[j * ld + k]; nc rows, kc columns) into [kc][nr] panels: B stored transposed (w^T of a
+// linear layer) and A stored row-major both pack this way. Groups of 8 and then 4 rows go
+// through register transposes; the rest element by element, and rows past nc are zeros.
 void sgemm_pack_bt_avx2(const float* b, int64_t ld, int64_t nc, int64_t kc, int nr, int64_t p0, int64_t p1, float* dst) {
-  const int64_t k8 = kc / 8 * 8;
+  const int64_t k8 = kc / 8 * 8, k4 = kc / 4 * 4;
   for (int64_t p = p0; p < p1; p++) {
     const int64_t j0 = p * nr;
     const int64_t cols = nc - j0 < nr ? nc - j0 : nr;
     float* d = dst + p * nr * kc;
-    if (cols == nr) {
-      for (int64_t jb = 0; jb < nr; jb += 8) {
-        const float* s = b + (j0 + jb) * ld;
-        for (int64_t k = 0; k < k8; k += 8) {
-          __m256 r0 = _mm256_loadu_ps(s + 0 * ld + k), r1 = _mm256_loadu_ps(s + 1 * ld + k);
-          __m256 r2 = _mm256_loadu_ps(s + 2 * ld + k), r3 = _mm256_loadu_ps(s + 3 * ld + k);
-          __m256 r4 = _mm256_loadu_ps(s + 4 * ld + k), r5 = _mm256_loadu_ps(s + 5 * ld + k);
-          __m256 r6 = _mm256_loadu_ps(s + 6 * ld + k), r7 = _mm256_loadu_ps(s + 7 * ld + k);
-          const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-          const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-          const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-          const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-          const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-          const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-          const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-          const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-          r0 = _mm256_permute2f128_ps(u0, u4, 0x20);
-          r1 = _mm256_permute2f128_ps(u1, u5, 0x20);
-          r2 = _mm256_permute2f128_ps(u2, u6, 0x20);
-          r3 = _mm256_permute2f128_ps(u3, u7, 0x20);
-          r4 = _mm256_permute2f128_ps(u0, u4, 0x31);
-          r5 = _mm256_permute2f128_ps(u1, u5, 0x31);
-          r6 = _mm256_permute2f128_ps(u2, u6, 0x31);
-          r7 = _mm256_permute2f128_ps(u3, u7, 0x31);
-          float* o = d + k * nr + jb;
-          _mm256_storeu_ps(o + 0 * nr, r0);
-          _mm256_storeu_ps(o + 1 * nr, r1);
-          _mm256_storeu_ps(o + 2 * nr, r2);
-          _mm256_storeu_ps(o + 3 * nr, r3);
-          _mm256_storeu_ps(o + 4 * nr, r4);
-          _mm256_storeu_ps(o + 5 * nr, r5);
-          _mm256_storeu_ps(o + 6 * nr, r6);
-          _mm256_storeu_ps(o + 7 * nr, r7);
-        }
-        for (int64_t k = k8; k < kc; k++)
-          for (int j = 0; j < 8; j++) d[k * nr + jb + j] = s[j * ld + k];
-      }
-    } else {
-      for (int j = 0; j < nr; j++) {
-        if (j < cols) {
-          const float* s = b + (j0 + j) * ld;
-          for (int64_t k = 0; k < kc; k++) d[k * nr + j] = s[k];
-        } else {
-          for (int64_t k = 0; k < kc; k++) d[k * nr + j] = 0;
-        }
-      }
+    int64_t jb = 0;
+    for (; jb + 8 <= cols; jb += 8) {
+      const float* s = b + (j0 + jb) * ld;
+      for (int64_t k = 0; k < k8; k += 8) transpose8(s + k, ld, d + k * nr + jb, nr);
+      for (int64_t k = k8; k < kc; k++)
+        for (int j = 0; j < 8; j++) d[k * nr + jb + j] = s[j * ld + k];
     }
+    for (; jb + 4 <= cols; jb += 4) {
+      const float* s = b + (j0 + jb) * ld;
+      for (int64_t k = 0; k < k4; k += 4) transpose4(s + k, ld, d + k * nr + jb, nr);
+      for (int64_t k = k4; k < kc; k++)
+        for (int j = 0; j < 4; j++) d[k * nr + jb + j] = s[j * ld + k];
+    }
+    for (; jb < cols; jb++) {
+      const float* s = b + (j0 + jb) * ld;
+      for (int64_t k = 0; k < kc; k++) d[k * nr + jb] = s[k];
+    }
+    for (; jb < nr; jb++)
+      for (int64_t k = 0; k < kc; k++) d[k * nr + jb] = 0;
   }
 }
 

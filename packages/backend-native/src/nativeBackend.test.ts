@@ -110,7 +110,8 @@ describe("native backend: views that do not fit their buffer are rejected", () =
 
 describe("native backend: large and threaded kernels match the JS reference", () => {
   const gen = new Generator(7);
-  for (const threads of [1, 2]) {
+  // 6 threads (more than kBlockThreads in gemm.cc) takes the shared-packing GEMM path.
+  for (const threads of [1, 2, 6]) {
     it(`matmul 200x300x170, transposed and batch-broadcast operands, ${threads} thread(s)`, () => {
       native().setNumThreads(threads);
       // a: [3, 200, 300] stored transposed; b: one [300, 170] matrix broadcast over the batch.
