@@ -1,5 +1,7 @@
 // matmul, convolution (im2col / col2im around the packed GEMM) and pooling kernels.
 // Operands of conv and pooling arrive contiguous (the JS side copies other views first).
+#include <atomic>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -227,44 +229,77 @@ void conv_bwd_input(const View& gyv, const View& wv, const View& ov, const ConvG
 }
 
 template <typename T>
+T* partial_sums(size_t n) {
+  // The calling thread's buffer for per-chunk partial weight gradients, reused forever.
+  static thread_local std::vector<T> buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
+template <typename T>
 void conv_bwd_weight(const View& xv, const View& gyv, const View& ov, const ConvGeom& g) {
   const T* x = xv.ptr<T>() + xv.off;
   const T* gy = gyv.ptr<T>() + gyv.off;
   T* o = ov.ptr<T>() + ov.off;
   const ConvBatch cb(g);
-  const int nt = num_threads();
+  const int64_t wsize = g.groups * cb.og * cb.ckk;
+  if (g.n == 0) {
+    std::memset(o, 0, sizeof(T) * wsize);
+    return;
+  }
   // With fewer weight columns than output channels (a first layer: ckk = 9, og = 32) the
   // transposed product gW^T [ckk, og] fills the GEMM's tiles better; it is transposed at the end.
   const bool transposed = cb.ckk < cb.og;
-  T* col = scratch<T>((cb.ckk + cb.og) * cb.nb * cb.p + (transposed ? g.o * cb.ckk : 0));
-  T* gyb = col + cb.ckk * cb.nb * cb.p;
-  T* gwt = gyb + cb.og * cb.nb * cb.p;  // [groups][ckk, og] when transposed
-  if (g.n == 0) {
-    std::memset(o, 0, sizeof(T) * g.o * cb.ckk);
-    return;
-  }
-  for (int64_t n0 = 0; n0 < g.n; n0 += cb.nb) {
-    const int64_t b = g.n - n0 < cb.nb ? g.n - n0 : cb.nb, cols = b * cb.p;
-    for (int64_t gr = 0; gr < g.groups; gr++) {
-      for (int64_t i = 0; i < b; i++) im2col(x + (n0 + i) * g.c * g.h * g.w, g, gr * cb.cg, cb.cg, col + i * cb.p, cols);
-      const T* src = gy + (n0 * g.o + gr * cb.og) * cb.p;
-      if (b > 1) {
-        batch_rows(const_cast<T*>(src), g.o * cb.p, cb.p, b, cb.og, gyb, true);
-        src = gyb;
+  // Threads take contiguous runs of image batches, each summing its own partial gradient from
+  // its own column and gradient buffers (the pattern of the forward pass): a thread never
+  // writes memory that another has just read, which costs a cross-core invalidation per line
+  // (a shared column matrix, rewritten each batch while the other thread read it, made this
+  // 1.2x slower on two threads than on one). The partials are added up at the end.
+  const int64_t batches = (g.n + cb.nb - 1) / cb.nb;
+  const int nt = inside_parallel() ? 1 : num_threads();
+  const int64_t per = (batches + nt - 1) / nt;
+  const int64_t chunks = (batches + per - 1) / per;
+  T* parts = partial_sums<T>(static_cast<size_t>(chunks * wsize));
+  auto run = [&](int64_t b0, int64_t b1) {
+    T* part = parts + (b0 / per) * wsize;
+    T* col = scratch<T>((cb.ckk + cb.og) * cb.nb * cb.p);
+    T* gyb = col + cb.ckk * cb.nb * cb.p;
+    // A lone chunk multiplies on every thread; a chunk among several runs on its own thread.
+    const int gnt = chunks > 1 ? 1 : nt;
+    for (int64_t bi = b0; bi < b1; bi++) {
+      const int64_t n0 = bi * cb.nb, b = g.n - n0 < cb.nb ? g.n - n0 : cb.nb, cols = b * cb.p;
+      const bool acc = bi > b0;
+      for (int64_t gr = 0; gr < g.groups; gr++) {
+        for (int64_t i = 0; i < b; i++) im2col(x + (n0 + i) * g.c * g.h * g.w, g, gr * cb.cg, cb.cg, col + i * cb.p, cols);
+        const T* src = gy + (n0 * g.o + gr * cb.og) * cb.p;
+        if (b > 1) {
+          batch_rows(const_cast<T*>(src), g.o * cb.p, cb.p, b, cb.og, gyb, true);
+          src = gyb;
+        }
+        T* dst = part + gr * cb.og * cb.ckk;
+        if (transposed) {
+          // gW_group^T [ckk, og] (+)= col [ckk, cols] @ gy batch^T [cols, og]
+          gemm_t<T>(cb.ckk, cb.og, cols, col, cols, 1, src, 1, cols, dst, cb.og, acc, gnt);
+        } else {
+          // gW_group [og, ckk] (+)= gy batch [og, cols] @ col^T [cols, ckk]
+          gemm_t<T>(cb.og, cb.ckk, cols, src, cols, 1, col, 1, cols, dst, cb.ckk, acc, gnt);
+        }
       }
-      if (transposed) {
-        // gW_group^T [ckk, og] (+)= col [ckk, cols] @ gy batch^T [cols, og]
-        gemm_t<T>(cb.ckk, cb.og, cols, col, cols, 1, src, 1, cols, gwt + gr * cb.ckk * cb.og, cb.og, n0 > 0, nt);
-      } else {
-        // gW_group [og, ckk] (+)= gy batch [og, cols] @ col^T [cols, ckk]
-        gemm_t<T>(cb.og, cb.ckk, cols, src, cols, 1, col, 1, cols, o + gr * cb.og * cb.ckk, cb.ckk, n0 > 0, nt);
+    }
+  };
+  parallel_for(static_cast<int>(chunks), batches, per, run);
+  for (int64_t gr = 0; gr < g.groups; gr++) {
+    for (int64_t oc = 0; oc < cb.og; oc++) {
+      T* out = o + (gr * cb.og + oc) * cb.ckk;
+      for (int64_t q = 0; q < cb.ckk; q++) {
+        // Element (oc, q) of group gr in a partial: at [oc, q], or at [q, oc] when transposed.
+        const int64_t at = gr * cb.og * cb.ckk + (transposed ? q * cb.og + oc : oc * cb.ckk + q);
+        T sum = parts[at];
+        for (int64_t c = 1; c < chunks; c++) sum += parts[c * wsize + at];
+        out[q] = sum;
       }
     }
   }
-  if (transposed)
-    for (int64_t gr = 0; gr < g.groups; gr++)
-      for (int64_t oc = 0; oc < cb.og; oc++)
-        for (int64_t q = 0; q < cb.ckk; q++) o[(gr * cb.og + oc) * cb.ckk + q] = gwt[(gr * cb.ckk + q) * cb.og + oc];
 }
 
 // Runs task(begin, end) over ranges of the n * c planes, on the pool when the work is large.
@@ -285,11 +320,42 @@ void maxpool(const View& xv, const View& ov, const View& iv, const PoolGeom& g) 
   // loop, since on random data the comparisons mispredict about half the time.
   const bool inside = g.ph == 0 && g.pw == 0 && g.oh > 0 && g.ow > 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.h &&
                       (g.ow - 1) * g.sw + (g.kw - 1) * g.dw < g.w;
+  const bool pool2x2 = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1;
   auto task = [&](int64_t b, int64_t e) {
     for (int64_t plane = b; plane < e; plane++) {
       const T* base = x + plane * g.h * g.w;
       T* op = o + plane * g.oh * g.ow;
       int32_t* ip = id + plane * g.oh * g.ow;
+      if (inside && pool2x2) {
+        // The common 2 x 2, stride 2 window: its four taps in one pass per output.
+        for (int64_t y = 0; y < g.oh; y++) {
+          const T* r0 = base + 2 * y * g.w;
+          const T* r1 = r0 + g.w;
+          T* best = op + y * g.ow;
+          int32_t* where = ip + y * g.ow;
+          const int32_t at = static_cast<int32_t>(2 * y * g.w);
+          const int32_t w = static_cast<int32_t>(g.w);
+          for (int64_t xo = 0; xo < g.ow; xo++) {
+            const int32_t a0 = at + 2 * static_cast<int32_t>(xo);
+            T b = r0[2 * xo];
+            int32_t bi = a0;
+            const T v1 = r0[2 * xo + 1], v2 = r1[2 * xo], v3 = r1[2 * xo + 1];
+            // Taps in window order; the first maximum wins and a NaN beats any number.
+            bool take = v1 > b || (v1 != v1 && b == b);
+            b = take ? v1 : b;
+            bi = take ? a0 + 1 : bi;
+            take = v2 > b || (v2 != v2 && b == b);
+            b = take ? v2 : b;
+            bi = take ? a0 + w : bi;
+            take = v3 > b || (v3 != v3 && b == b);
+            b = take ? v3 : b;
+            bi = take ? a0 + w + 1 : bi;
+            best[xo] = b;
+            where[xo] = bi;
+          }
+        }
+        continue;
+      }
       if (inside) {
         // Tap by tap over a whole output row: the row loops carry no branch and vectorize.
         for (int64_t y = 0; y < g.oh; y++) {
@@ -352,18 +418,30 @@ void maxpool_bwd(const View& gyv, const View& iv, const View& ov, const PoolGeom
   T* o = ov.ptr<T>() + ov.off;
   const int64_t hw = g.h * g.w, p = g.oh * g.ow;
   // Indices come from user-visible tensors: check them all before writing anything.
-  for (int64_t i = 0; i < g.n * g.c * p; i++)
-    if (id[i] < -1 || id[i] >= hw)
-      throw Error("maxPool2dBackward: index " + std::to_string(id[i]) + " at position " + std::to_string(i) +
-                  " is outside its plane; expected -1 or an index in [0, " + std::to_string(hw) + ")");
-  std::memset(o, 0, sizeof(T) * g.n * g.c * hw);
-  for (int64_t plane = 0; plane < g.n * g.c; plane++) {
-    T* ob = o + plane * hw;
-    const T* gb = gy + plane * p;
-    const int32_t* ib = id + plane * p;
-    for (int64_t k = 0; k < p; k++)
-      if (ib[k] >= 0) ob[ib[k]] += gb[k];
-  }
+  std::atomic<int64_t> bad{INT64_MAX};
+  auto check = [&](int64_t b, int64_t e) {
+    for (int64_t i = b * p; i < e * p; i++)
+      if (id[i] < -1 || id[i] >= hw) {
+        for (int64_t seen = bad.load(); i < seen && !bad.compare_exchange_weak(seen, i);) {}
+        return;
+      }
+  };
+  pool_planes(g, check);
+  const int64_t i = bad.load();
+  if (i != INT64_MAX)
+    throw Error("maxPool2dBackward: index " + std::to_string(id[i]) + " at position " + std::to_string(i) +
+                " is outside its plane; expected -1 or an index in [0, " + std::to_string(hw) + ")");
+  auto scatter = [&](int64_t b, int64_t e) {
+    std::memset(o + b * hw, 0, sizeof(T) * (e - b) * hw);
+    for (int64_t plane = b; plane < e; plane++) {
+      T* ob = o + plane * hw;
+      const T* gb = gy + plane * p;
+      const int32_t* ib = id + plane * p;
+      for (int64_t k = 0; k < p; k++)
+        if (ib[k] >= 0) ob[ib[k]] += gb[k];
+    }
+  };
+  pool_planes(g, scatter);
 }
 
 int64_t taps(int64_t o, int64_t size, int64_t k, int64_t stride, int64_t pad, int64_t dil, bool includePad) {

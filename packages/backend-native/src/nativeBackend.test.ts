@@ -144,6 +144,17 @@ describe("native backend: large and threaded kernels match the JS reference", ()
       expectClose(native().conv2dBackwardWeight(x, y, w.shape, attrs), js.conv2dBackwardWeight(x, y, w.shape, attrs), 1e-3);
     });
 
+    it(`conv2dBackwardWeight over several batches of images, grouped, ${threads} thread(s)`, () => {
+      native().setNumThreads(threads);
+      // 8 x 8 outputs make batches of 8 images: 50 images are 7 batches, summed in per-thread
+      // partials (6 threads: 4 runs of 2 batches; ckk = 4 * 3 * 3 = 36 >= 6 output channels per
+      // group: the untransposed product).
+      const attrs = { stride: [1, 1] as [number, number], padding: [1, 1, 1, 1] as [number, number, number, number], dilation: [1, 1] as [number, number], groups: 2 };
+      const x = rawView("float32", 50 * 8 * 64, [50, 8, 8, 8], [512, 64, 8, 1], 0, gen);
+      const gy = rawView("float32", 50 * 12 * 64, [50, 12, 8, 8], [768, 64, 8, 1], 0, gen);
+      expectClose(native().conv2dBackwardWeight(x, gy, [12, 4, 3, 3], attrs), js.conv2dBackwardWeight(x, gy, [12, 4, 3, 3], attrs), 1e-4);
+    });
+
     it(`maxPool2d (windows inside the input, and with padding) matches the JS kernel, ties and NaN included, ${threads} thread(s)`, () => {
       native().setNumThreads(threads);
       const n = 8 * 16 * 26 * 26;
@@ -160,6 +171,9 @@ describe("native backend: large and threaded kernels match the JS reference", ()
         const [oe, idxe] = js.maxPool2d(x, attrs);
         expect(Array.from(idx.storage.data)).toEqual(Array.from(idxe.storage.data));
         expect(Array.from(o.storage.data)).toEqual(Array.from(oe.storage.data));
+        // The backward pass scatters plane by plane across threads.
+        const gy = rawView("float32", o.size, [...o.shape], [...o.strides], 0, gen);
+        expectClose(native().maxPool2dBackward(gy, idx, x.shape), js.maxPool2dBackward(gy, idx, x.shape), 1e-6);
       }
     });
 
