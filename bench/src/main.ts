@@ -42,7 +42,7 @@ function usage(): string {
     `  --peers=a,b        peers to run, by id or id prefix (default all: ${peersFor([1, 2]).map((p) => slug(p.name)).join(",")}; "none")`,
     "  --smoke            one tiny iteration of every workload (mnist: npm start stopped after loading the data,",
     "                     PyTorch 1 epoch on 2,048 images); fails unless backprop's numbers are finite",
-    "  --epochs=N         training epochs per contender, the first dropped (default 6)",
+    "  --epochs=N         training epochs per contender, the first dropped (default 10)",
     "  --budget=S         seconds after which a training epoch is cut short (default 8)",
     "  --reps=N --warmup=N  matmul repetitions (default 7, halved at n=1024) and warm-up calls (default 2)",
     "  --torch-threads=a,b  PyTorch intra-op thread counts, each run default and tuned (default 1,2)",
@@ -64,7 +64,7 @@ function list(flag: string, text: string, known: readonly string[]): string[] {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const options: RunOptions = { warmup: 2, reps: 7, epochs: 6, budgetSeconds: 8, smoke: false };
+  const options: RunOptions = { warmup: 2, reps: 7, epochs: 10, budgetSeconds: 8, smoke: false };
   const names: string[] = [];
   let backendNames: string[] = [...backends];
   let peerIds: string[] | undefined;
