@@ -1,7 +1,8 @@
-// Fused optimizer steps, float32 storage. Every element is computed in float64 and rounded to
-// float32 on store, with the operations in the order of the JS rules (packages/optimizers,
-// adam.ts and sgd.ts `update`), so the results are the JS rules' bit for bit: float64 add,
-// mul, div and sqrt are correctly rounded in both. Two elements per f64x2 step.
+// Fused optimizer steps, float32 storage. Adam computes in float32, four elements per f32x4
+// step (its float64 sqrt and division made it the costliest kernel after the GEMMs). SGD
+// computes every element in float64 and rounds to float32 on store, in the order of the JS
+// rule (packages/optimizers, sgd.ts `update`), so its results are the rule's bit for bit:
+// float64 add and mul are correctly rounded in both. Two elements per f64x2 step.
 
 // @ts-ignore: decorator
 @inline
@@ -23,68 +24,46 @@ function round2(v: v128): v128 {
 }
 
 /**
- * One Adam/AdamW step over n elements of p, g, m, v (in place on p, m, v).
- * `general` 0 is the JS rule's fast path (no weight decay): m and v enter the step unrounded,
- * and the denominator is sqrt(v) * scale + eps. `general` 1 is its general path: p is first
- * scaled by `shrink`, g gets l2 p, and m, v enter the step as stored (rounded), with
- * sqrt(v) / bc2 + eps.
+ * One Adam/AdamW step over n elements of p, g, m, v (in place on p, m, v), in float32 as
+ * PyTorch's CPU kernel and the native backend compute it (the per-step constants come in as
+ * float64 and are rounded once): p = p shrink; g' = sign g + l2 p; m += c1 (g' - m);
+ * v = beta2 v + c2 g'^2; p -= stepSize m / (sqrt(v) scale + eps). Four elements per f32x4 step.
+ * `bc2` and `general` are unused (kept for the float64 path's call signature).
  */
 export function adamF32(
   n: i32, p: usize, g: usize, m: usize, v: usize,
   sign: f64, c1: f64, beta2: f64, c2: f64, stepSize: f64, scale: f64, bc2: f64, eps: f64,
   shrink: f64, l2: f64, general: i32,
 ): void {
-  const sg = f64x2.splat(sign), vc1 = f64x2.splat(c1), vb2 = f64x2.splat(beta2), vc2 = f64x2.splat(c2);
-  const vstep = f64x2.splat(stepSize), vscale = f64x2.splat(scale), vbc2 = f64x2.splat(bc2), veps = f64x2.splat(eps);
-  const vshrink = f64x2.splat(shrink), vl2 = f64x2.splat(l2);
-  const n2 = n & ~1;
+  const fs = <f32>sign, f1 = <f32>c1, fb2 = <f32>beta2, f2 = <f32>c2, fstep = <f32>stepSize, fscale = <f32>scale;
+  const feps = <f32>eps, fshrink = <f32>shrink, fl2 = <f32>l2;
+  const sg = f32x4.splat(fs), vc1 = f32x4.splat(f1), vb2 = f32x4.splat(fb2), vc2 = f32x4.splat(f2);
+  const vstep = f32x4.splat(fstep), vscale = f32x4.splat(fscale), veps = f32x4.splat(feps);
+  const vshrink = f32x4.splat(fshrink), vl2 = f32x4.splat(fl2);
+  const n4 = n & ~3;
   let i = 0;
-  if (general == 0) {
-    for (; i < n2; i += 2) {
-      const o = (<usize>i) << 2;
-      const gi = f64x2.mul(sg, load2(g + o));
-      const m0 = load2(m + o);
-      const mi = f64x2.add(m0, f64x2.mul(vc1, f64x2.sub(gi, m0)));
-      const vi = f64x2.add(f64x2.mul(vb2, load2(v + o)), f64x2.mul(f64x2.mul(vc2, gi), gi));
-      store2(m + o, mi);
-      store2(v + o, vi);
-      const den = f64x2.add(f64x2.mul(f64x2.sqrt(vi), vscale), veps);
-      store2(p + o, f64x2.sub(load2(p + o), f64x2.div(f64x2.mul(vstep, mi), den)));
-    }
-    for (; i < n; i++) {
-      const o = (<usize>i) << 2;
-      const gi = sign * <f64>load<f32>(g + o);
-      const m0 = <f64>load<f32>(m + o);
-      const mi = m0 + c1 * (gi - m0);
-      const vi = beta2 * <f64>load<f32>(v + o) + c2 * gi * gi;
-      store<f32>(m + o, <f32>mi);
-      store<f32>(v + o, <f32>vi);
-      store<f32>(p + o, <f32>(<f64>load<f32>(p + o) - (stepSize * mi) / (Math.sqrt(vi) * scale + eps)));
-    }
-    return;
-  }
-  for (; i < n2; i += 2) {
+  for (; i < n4; i += 4) {
     const o = (<usize>i) << 2;
-    const p1 = round2(f64x2.mul(load2(p + o), vshrink));
-    const gi = f64x2.add(f64x2.mul(sg, load2(g + o)), f64x2.mul(vl2, p1));
-    const m0 = load2(m + o);
-    const mi = round2(f64x2.add(m0, f64x2.mul(vc1, f64x2.sub(gi, m0))));
-    const vi = round2(f64x2.add(f64x2.mul(vb2, load2(v + o)), f64x2.mul(f64x2.mul(vc2, gi), gi)));
-    store2(m + o, mi);
-    store2(v + o, vi);
-    const den = f64x2.add(f64x2.div(f64x2.sqrt(vi), vbc2), veps);
-    store2(p + o, f64x2.sub(p1, f64x2.div(f64x2.mul(vstep, mi), den)));
+    const pi = f32x4.mul(v128.load(p + o), vshrink);
+    const gi = f32x4.add(f32x4.mul(sg, v128.load(g + o)), f32x4.mul(vl2, pi));
+    const m0 = v128.load(m + o);
+    const mi = f32x4.add(m0, f32x4.mul(vc1, f32x4.sub(gi, m0)));
+    const vi = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(f32x4.mul(vc2, gi), gi));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    const den = f32x4.add(f32x4.mul(f32x4.sqrt(vi), vscale), veps);
+    v128.store(p + o, f32x4.sub(pi, f32x4.div(f32x4.mul(vstep, mi), den)));
   }
   for (; i < n; i++) {
     const o = (<usize>i) << 2;
-    const p1 = <f64>(<f32>(<f64>load<f32>(p + o) * shrink));
-    const gi = sign * <f64>load<f32>(g + o) + l2 * p1;
-    const m0 = <f64>load<f32>(m + o);
-    const mi = <f64>(<f32>(m0 + c1 * (gi - m0)));
-    const vi = <f64>(<f32>(beta2 * <f64>load<f32>(v + o) + c2 * gi * gi));
-    store<f32>(m + o, <f32>mi);
-    store<f32>(v + o, <f32>vi);
-    store<f32>(p + o, <f32>(p1 - (stepSize * mi) / (Math.sqrt(vi) / bc2 + eps)));
+    const pi = load<f32>(p + o) * fshrink;
+    const gi = fs * load<f32>(g + o) + fl2 * pi;
+    const m0 = load<f32>(m + o);
+    const mi = m0 + f1 * (gi - m0);
+    const vi = fb2 * load<f32>(v + o) + f2 * gi * gi;
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(p + o, pi - (fstep * mi) / (Mathf.sqrt(vi) * fscale + feps));
   }
 }
 
