@@ -161,13 +161,35 @@ void pack_b(const T* b, int64_t brs, int64_t bcs, int64_t nc, int64_t kc, int NR
   }
 }
 
+// One rows x cols tile of C from packed panels: straight into C when it is a whole MR x NR
+// tile, else through a buffer whose valid part is then added (acc) or written, with the bias
+// (when not null) and relu epilogue applied as the micro-kernel applies them.
+template <typename T>
+inline void run_tile(const Micro<T>* uk, int64_t kc, const T* ap, const T* bp, T* cp, int64_t ldc, int64_t rows, int64_t cols,
+                     bool acc, const T* bias, bool relu) {
+  const int MR = uk->mr, NR = uk->nr;
+  if (rows == MR && cols == NR) {
+    uk->fn(kc, ap, bp, cp, ldc, acc, bias, relu);
+    return;
+  }
+  alignas(64) T tile[16 * 64];
+  uk->fn(kc, ap, bp, tile, NR, false, nullptr, false);
+  for (int64_t r = 0; r < rows; r++) {
+    for (int64_t j = 0; j < cols; j++) {
+      T x = acc ? cp[r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+      if (bias != nullptr) x += bias[j];
+      if (relu) x = x < 0 ? 0 : x;
+      cp[r * ldc + j] = x;
+    }
+  }
+}
+
 // One thread's product: for each NC block of columns and KC slice of K, pack the slice of B,
 // then for each MC block of rows pack A and run the micro-kernel over the tiles.
 template <typename T>
 void gemm_serial(const Micro<T>* uk, int64_t m, int64_t n, int64_t k, const T* a, int64_t ars, int64_t acs, const T* b,
                  int64_t brs, int64_t bcs, T* c, int64_t ldc, bool accumulate, const T* bias, bool relu, int64_t mc, T* pb, T* pat) {
   const int MR = uk->mr, NR = uk->nr;
-  alignas(64) T tile[16 * 64];
   for (int64_t jc = 0; jc < n; jc += NC) {
     const int64_t nc = n - jc < NC ? n - jc : NC;
     const int64_t npan = (nc + NR - 1) / NR;
@@ -191,19 +213,7 @@ void gemm_serial(const Micro<T>* uk, int64_t m, int64_t n, int64_t k, const T* a
             T* cp = c + (ic + ir) * ldc + jc + jr * NR;
             const T* ap = pat + ir * kc;
             const T* bj = epi && bias != nullptr ? bias + jc + jr * NR : nullptr;
-            if (rows == MR && cols == NR) {
-              uk->fn(kc, ap, bp, cp, ldc, acc, bj, epi && relu);
-            } else {
-              uk->fn(kc, ap, bp, tile, NR, false, nullptr, false);
-              for (int64_t r = 0; r < rows; r++) {
-                for (int64_t j = 0; j < cols; j++) {
-                  T x = acc ? cp[r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
-                  if (bj != nullptr) x += bj[j];
-                  if (epi && relu) x = x < 0 ? 0 : x;
-                  cp[r * ldc + j] = x;
-                }
-              }
-            }
+            run_tile(uk, kc, ap, bp, cp, ldc, rows, cols, acc, bj, epi && relu);
           }
         }
       }
@@ -277,7 +287,6 @@ struct ParallelJob {
 
   void compute(int64_t task) {
     const int MR = uk->mr, NR = uk->nr;
-    alignas(64) T tile[16 * 64];
     const int64_t ri = task % rTasks, ci = task / rTasks;
     const int64_t i0 = ri * rGroup, i1 = i0 + rGroup < mpan ? i0 + rGroup : mpan;
     const int64_t j0 = ci * cGroup, j1 = j0 + cGroup < npan ? j0 + cGroup : npan;
@@ -293,19 +302,7 @@ struct ParallelJob {
           const int64_t rows = m - ir * MR < MR ? m - ir * MR : MR;
           const T* ap = pa + s * KC * mpan * MR + ir * MR * kc;
           T* cp = c + ir * MR * ldc + jr * NR;
-          if (rows == MR && cols == NR) {
-            uk->fn(kc, ap, bp, cp, ldc, acc, bj, epi && relu);
-          } else {
-            uk->fn(kc, ap, bp, tile, NR, false, nullptr, false);
-            for (int64_t r = 0; r < rows; r++) {
-              for (int64_t j = 0; j < cols; j++) {
-                T x = acc ? cp[r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
-                if (bj != nullptr) x += bj[j];
-                if (epi && relu) x = x < 0 ? 0 : x;
-                cp[r * ldc + j] = x;
-              }
-            }
-          }
+          run_tile(uk, kc, ap, bp, cp, ldc, rows, cols, acc, bj, epi && relu);
         }
       }
     }

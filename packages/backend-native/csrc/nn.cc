@@ -1,8 +1,8 @@
 // matmul, convolution (im2col / col2im around the packed GEMM) and pooling kernels.
 // Operands of conv and pooling arrive contiguous (the JS side copies other views first).
 #include <atomic>
-#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -311,6 +311,13 @@ void pool_planes(const PoolGeom& g, F& task) {
   parallel_for(nt, planes, chunk < 1 ? 1 : chunk, task);
 }
 
+// Max pooling's order of taps: a later tap replaces the best so far when it is larger, or when
+// it is NaN and the best is not (the first maximum wins; a NaN beats any number).
+template <typename T>
+inline bool beats(T v, T best) {
+  return v > best || (v != v && best == best);
+}
+
 template <typename T>
 void maxpool(const View& xv, const View& ov, const View& iv, const PoolGeom& g) {
   const T* x = xv.ptr<T>() + xv.off;
@@ -340,14 +347,14 @@ void maxpool(const View& xv, const View& ov, const View& iv, const PoolGeom& g) 
             T b = r0[2 * xo];
             int32_t bi = a0;
             const T v1 = r0[2 * xo + 1], v2 = r1[2 * xo], v3 = r1[2 * xo + 1];
-            // Taps in window order; the first maximum wins and a NaN beats any number.
-            bool take = v1 > b || (v1 != v1 && b == b);
+            // Taps in window order.
+            bool take = beats(v1, b);
             b = take ? v1 : b;
             bi = take ? a0 + 1 : bi;
-            take = v2 > b || (v2 != v2 && b == b);
+            take = beats(v2, b);
             b = take ? v2 : b;
             bi = take ? a0 + w : bi;
-            take = v3 > b || (v3 != v3 && b == b);
+            take = beats(v3, b);
             b = take ? v3 : b;
             bi = take ? a0 + w + 1 : bi;
             best[xo] = b;
@@ -376,8 +383,7 @@ void maxpool(const View& xv, const View& ov, const View& iv, const PoolGeom& g) 
               for (int64_t xo = 0; xo < g.ow; xo++) {
                 const T v = src[xo * step];
                 const T b = best[xo];
-                // The first maximum wins; a NaN beats any number (the first NaN stays).
-                const bool take = v > b || (v != v && b == b);
+                const bool take = beats(v, b);
                 best[xo] = take ? v : b;
                 where[xo] = take ? at0 + static_cast<int32_t>(xo) * step : where[xo];
               }
@@ -397,7 +403,7 @@ void maxpool(const View& xv, const View& ov, const View& iv, const PoolGeom& g) 
               const int64_t ix = xo * g.sw - g.pw + j * g.dw;
               if (ix < 0 || ix >= g.w) continue;
               const T v = base[iy * g.w + ix];
-              if (where < 0 || v > best || (v != v && best == best)) {
+              if (where < 0 || beats(v, best)) {
                 best = v;
                 where = iy * g.w + ix;
               }
