@@ -12,8 +12,10 @@ export const KC: i32 = 256;
 export const MC: i32 = 64;
 export const NC: i32 = 512;
 
-// Edge tiles of the micro-kernel are written here, then the valid part is copied out.
-const edgeTile: usize = memory.data(4 * 8 * 4, 16);
+// Edge tiles of the micro-kernel are written to a 4x8 scratch tile just past the A panel (in
+// the caller's scratch, so threads sharing the memory never write the same tile), then the
+// valid part is copied out.
+const EDGE_TILE_OFFSET: usize = 4 * <usize>(MC * KC);
 
 /**
  * Transposes the 4x4 block whose rows are r0..r3 and stores its columns 4 floats each,
@@ -247,8 +249,8 @@ function finish(v: f32, bias: usize, col: i32, relu: bool): f32 {
 
 /**
  * C[m x n] (+)= A B for A given by (a, aRs, aCs), B by (b, bRs, bCs), C row-major with row
- * stride ldc. `accumulate` 0 overwrites C, 1 adds to it. `pa` and `pb` are scratch of
- * MC*KC and KC*NC floats (plus padding to whole panels). The epilogue of the fused linear
+ * stride ldc. `accumulate` 0 overwrites C, 1 adds to it. `pa` and `pb` are the calling
+ * thread's scratch of MC*KC + 32 and KC*NC floats. The epilogue of the fused linear
  * layer: when `bias` is not 0, bias[j] (n floats) is added to column j of the result, and when
  * `relu` is 1, negative results become 0; both after the last K slice, while the tile is in
  * registers.
@@ -280,6 +282,7 @@ export function sgemm(
       const epBias: usize = last && bias != 0 ? bias + ((<usize>j0) << 2) : 0;
       const epRelu = last && act;
       packB(b + ((<usize>(k0 * bRs + j0 * bCs)) << 2), bRs, bCs, kc, nc, pb);
+      const edgeTile = pa + EDGE_TILE_OFFSET;
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = min(MC, m - i0);
         packA(a + ((<usize>(i0 * aRs + k0 * aCs)) << 2), aRs, aCs, mc, kc, pa);

@@ -2,23 +2,66 @@
  * Worker threads for large kernels: worker_threads in Node, Web Workers in a
  * cross-origin-isolated page. Every worker instantiates the same kernels over the same shared
  * memory and waits on a control block in that memory; the calling thread posts a job (a GEMM
- * split by columns), does its own share, and waits for the others. Workers start in the
+ * split by columns into shares), runs shares itself until none is unclaimed, and waits for
+ * the ones workers are running. Workers start in the
  * background; until they are ready, kernels run on the calling thread alone.
  * @module
  */
+import { GEMM_PACK_A_BYTES, GEMM_PACK_B_BYTES } from "./wasmHeap.js";
 import type { WasmHeap } from "./wasmHeap.js";
 
 // Control block (int32 slots).
-const SEQ = 0;
-const DONE = 1;
-const READY = 2;
-const THREADS = 3;
-const ARGS = 4;
+const SEQ = 0; // job number, the word workers sleep on; -1 stops them
+const DONE = 1; // shares of the current job finished
+const READY = 2; // workers started
+const SHARES = 3; // shares of the current job
+const CLAIM = 4; // (job tag << 8) | next unclaimed share
+const FAILED = 5; // a share threw
+const ARGS = 6;
 const CONTROL_INTS = 32;
+const MAX_SHARES = 255;
+
+interface SgemmKernel {
+  sgemm(m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
+    c: number, ldc: number, accumulate: number, packA: number, packB: number, bias: number, relu: number): void;
+}
+
+/**
+ * Claims shares of job `seq` and runs them until none is left. Shares are claimed, not
+ * assigned: each thread (the caller included) takes the next one with a compare-and-swap on
+ * the claim word, so a worker that wakes late, or never, leaves its share to the caller
+ * instead of stalling it. The claim word carries the low 23 bits of the job number, so a
+ * thread holding a stale one cannot claim a share of the next job. A share runs sgemm over a
+ * block of columns with the thread's own packing scratch.
+ *
+ * Workers run this function from its source text, so it uses nothing from outside itself:
+ * the slot numbers are those of the control block above.
+ */
+function claimAndRun(k: SgemmKernel, ctl: Int32Array, seq: number, packA: number, packB: number): void {
+  const tag = (seq & 0x7fffff) << 8;
+  for (;;) {
+    const claim = Atomics.load(ctl, 4 /* CLAIM */);
+    if ((claim & ~0xff) !== tag || (claim & 0xff) >= Atomics.load(ctl, 3 /* SHARES */)) return;
+    if (Atomics.compareExchange(ctl, 4 /* CLAIM */, claim, claim + 1) !== claim) continue;
+    try {
+      const g = 6; /* ARGS: m n k a aRs aCs b bRs bCs c ldc accumulate per bias relu */
+      const m = ctl[g], n = ctl[g + 1], per = ctl[g + 12], bias = ctl[g + 13] >>> 0;
+      const j0 = (claim & 0xff) * per, j1 = Math.min(n, j0 + per);
+      if (j1 > j0) {
+        k.sgemm(m, j1 - j0, ctl[g + 2], ctl[g + 3] >>> 0, ctl[g + 4], ctl[g + 5], (ctl[g + 6] >>> 0) + 4 * j0 * ctl[g + 8], ctl[g + 7],
+          ctl[g + 8], (ctl[g + 9] >>> 0) + 4 * j0, ctl[g + 10], ctl[g + 11], packA, packB, bias === 0 ? 0 : bias + 4 * j0, ctl[g + 14]);
+      }
+    } catch {
+      Atomics.store(ctl, 5 /* FAILED */, 1);
+    }
+    Atomics.add(ctl, 1 /* DONE */, 1);
+    Atomics.notify(ctl, 1 /* DONE */);
+  }
+}
 
 // The worker: one job loop, written as plain JS so it runs from a string in Node and from a
 // Blob URL in browsers, with nothing to resolve or bundle.
-const workerLoop = `
+const workerLoop = `const claimAndRun = ${claimAndRun.toString()};
 function run(d) {
   const k = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
   const ctl = new Int32Array(d.memory.buffer, d.control, ${CONTROL_INTS});
@@ -29,18 +72,7 @@ function run(d) {
     Atomics.wait(ctl, ${SEQ}, seq);
     seq = Atomics.load(ctl, ${SEQ});
     if (seq < 0) return;
-    const t = ctl[${THREADS}];
-    if (d.index < t) {
-      const a = ${ARGS};
-      const m = ctl[a], n = ctl[a + 1], kk = ctl[a + 2], per = ctl[a + 12], bias = ctl[a + 13];
-      const j0 = d.index * per, j1 = Math.min(n, j0 + per);
-      if (j1 > j0) {
-        k.sgemm(m, j1 - j0, kk, ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6] + 4 * j0 * ctl[a + 8], ctl[a + 7], ctl[a + 8],
-          ctl[a + 9] + 4 * j0, ctl[a + 10], ctl[a + 11], d.packA, d.packB, bias === 0 ? 0 : bias + 4 * j0, ctl[a + 14]);
-      }
-    }
-    Atomics.add(ctl, ${DONE}, 1);
-    Atomics.notify(ctl, ${DONE});
+    claimAndRun(k, ctl, seq, d.packA, d.packB);
   }
 }
 `;
@@ -108,8 +140,8 @@ export class ThreadPool {
     this.control.fill(0);
     this.blocking = canBlock();
     for (let i = 1; i < size; i++) {
-      const pa = heap.alloc(4 * 64 * 256);
-      const pb = heap.alloc(4 * 256 * 512);
+      const pa = heap.alloc(GEMM_PACK_A_BYTES);
+      const pb = heap.alloc(GEMM_PACK_B_BYTES);
       this.workers.push(start({ module: heap.module, memory: heap.memory, control: controlPtr, index: i, packA: pa, packB: pb }));
     }
   }
@@ -132,28 +164,36 @@ export class ThreadPool {
   }
 
   /**
-   * C (+)= A B split by columns over the threads (the calling thread takes the first share).
-   * Arguments as for the sgemm kernel (the scratch is the calling thread's).
+   * C (+)= A B split by columns into one share per thread; the calling thread claims shares
+   * too, and runs any that no worker has claimed by the time it is free. Arguments as for the
+   * sgemm kernel (the scratch is the calling thread's).
+   * @throws Error when a share's kernel trapped.
    */
   sgemm(
     m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
     c: number, ldc: number, accumulate: number, packA: number, packB: number, bias: number, relu: number,
   ): void {
-    const t = this.size;
-    const per = Math.ceil(n / t / 8) * 8;
+    const shares = Math.min(this.size, MAX_SHARES);
+    const per = Math.ceil(n / shares / 8) * 8;
     const ctl = this.control;
     const args = [m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, per, bias, relu];
     for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i];
-    ctl[THREADS] = t;
+    const seq = (this.seq = (this.seq + 1) & 0x3fffffff);
+    Atomics.store(ctl, SHARES, shares);
     Atomics.store(ctl, DONE, 0);
-    this.seq = (this.seq + 1) & 0x3fffffff;
-    Atomics.store(ctl, SEQ, this.seq);
+    Atomics.store(ctl, FAILED, 0);
+    Atomics.store(ctl, CLAIM, (seq & 0x7fffff) << 8);
+    Atomics.store(ctl, SEQ, seq);
     Atomics.notify(ctl, SEQ);
-    this.heap.kernels.sgemm(m, Math.min(n, per), k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate, packA, packB, bias, relu);
+    claimAndRun(this.heap.kernels, ctl, seq, packA, packB);
+    // Every share is claimed now; wait for those the workers are running.
     for (;;) {
       const done = Atomics.load(ctl, DONE);
-      if (done === t - 1) break;
+      if (done === shares) break;
       if (this.blocking) Atomics.wait(ctl, DONE, done, 50);
+    }
+    if (Atomics.load(ctl, FAILED) !== 0) {
+      throw new Error(`wasm backend: threaded sgemm (${m}x${k} @ ${k}x${n}) failed: a share's kernel trapped`);
     }
   }
 

@@ -219,6 +219,27 @@ describe("wasm threads", () => {
     expect(threaded).toEqual(first);
     be.setNumThreads(1);
   });
+
+  it("gives every share to someone, each thread its own edge tile, when workers wake late or not at all", async () => {
+    const be = createWasmBackend();
+    be.setNumThreads(5);
+    const gen = new Generator(14);
+    const cases = [[64, 256, 200], [128, 96, 517], [33, 700, 129]].map(([m, k, n]) => {
+      const a = makeTensor(be, "float32", [1, m, k], random(m * k, gen, -1, 1));
+      const b = makeTensor(be, "float32", [1, k, n], random(k * n, gen, -1, 1));
+      return { a, b, once: readValues(be.matmul(a, b)) };
+    });
+    for (let i = 0; i < 200 && !wasmBackendInfo(be).workersReady; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(wasmBackendInfo(be).workersReady).toBe(true);
+    const before = wasmBackendInfo(be).threadedGemms;
+    // Back to back, so that workers are still asleep, half awake or busy when the next job comes.
+    for (let round = 0; round < 40; round++) {
+      const { a, b, once } = cases[round % cases.length];
+      expect(readValues(be.matmul(a, b))).toEqual(once);
+    }
+    expect(wasmBackendInfo(be).threadedGemms - before).toBe(40);
+    be.setNumThreads(1);
+  });
 });
 
 describe("wasm heap", () => {

@@ -13,7 +13,7 @@ import type {
   AdamUpdateOptions, Backend, BinaryOp, Conv2dAttrs, DType, LinearActivation, Pool2dAttrs, ReduceOp, SgdUpdateOptions, Storage, UnaryOp,
 } from "@backprop/core";
 import { ThreadPool } from "./threads.js";
-import { WasmHeap, WasmStorage, bytesOf, relaxedSimd } from "./wasmHeap.js";
+import { GEMM_PACK_A_BYTES, GEMM_PACK_B_BYTES, WasmHeap, WasmStorage, bytesOf, relaxedSimd } from "./wasmHeap.js";
 
 // Codes shared with assembly/strided.ts.
 const unaryCodes: Partial<Record<UnaryOp, number>> = {
@@ -122,8 +122,8 @@ export function createWasmBackend(): Backend {
   // Scratch that lives as long as the backend: view descriptions, geometry, GEMM packing.
   const metaPtr = heap.alloc(4 * (1 + 4) * MAX_RANK);
   const geomPtr = heap.alloc(4 * 32);
-  const packAPtr = heap.alloc(4 * 64 * 256);
-  const packBPtr = heap.alloc(4 * 256 * 512);
+  const packAPtr = heap.alloc(GEMM_PACK_A_BYTES);
+  const packBPtr = heap.alloc(GEMM_PACK_B_BYTES);
 
   let threads = defaultThreads();
   let pool: ThreadPool | null = null;

@@ -11,6 +11,11 @@ import {
   kernelsRelaxedWasmBase64, kernelsSharedRelaxedWasmBase64, kernelsSharedWasmBase64, kernelsWasmBase64,
 } from "./generated/kernelsWasm.js";
 
+/** Bytes of one thread's GEMM scratch (assembly/gemm.ts): packed A (MC*KC) and its edge tile. */
+export const GEMM_PACK_A_BYTES = 4 * (64 * 256 + 32);
+/** Bytes of one thread's packed B (KC*NC floats). */
+export const GEMM_PACK_B_BYTES = 4 * 256 * 512;
+
 /** The exports of assembly/index.ts (pointers are byte addresses, strides in elements). */
 export interface KernelExports {
   heapBase(): number;
