@@ -148,7 +148,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     a.sameShape(x, y, "a", "b");
     a.sameShape(x, o, "a", "out");
     a.dtype(y, x.dt, "b");
-    a.dtype(o, op >= 7 ? U8 : x.dt, "out");
+    a.dtype(o, op >= 7 && op <= 14 ? U8 : x.dt, "out");  // comparisons and logical ops write bool
     k_binary(op, x, y, o);
   });
 }

@@ -144,9 +144,17 @@ inline C bop(C a, C b) {
     case 11: return a > b ? C(1) : C(0);
     case 12: return a >= b ? C(1) : C(0);
     case 13: return a != 0 && b != 0 ? C(1) : C(0);
-    default: return a != 0 || b != 0 ? C(1) : C(0);
+    case 14: return a != 0 || b != 0 ? C(1) : C(0);
+    default: {  // reluBackward(g, y): g where y > 0, NaN where y is, else 0 (two selects vectorize)
+      const C kept = b > 0 ? a : C(0);
+      return b != b ? b : kept;
+    }
   }
 }
+
+// Comparisons and logical ops (codes 7-14) write bool.
+template <int OP>
+constexpr bool kBoolOut = OP >= 7 && OP <= 14;
 
 template <int OP, typename T, typename O>
 void binary_typed(const View& a, const View& b, const View& o) {
@@ -162,16 +170,16 @@ void binary_typed(const View& a, const View& b, const View& o) {
     const T* bp = bd + off[1];
     O* op = od + off[2];
     if (inc[2] == 1 && inc[0] == 1 && inc[1] == 1) {
-      for (int64_t i = 0; i < n; i++) op[i] = store<(OP >= 7), O>(bop<OP, C>(static_cast<C>(ap[i]), static_cast<C>(bp[i])));
+      for (int64_t i = 0; i < n; i++) op[i] = store<kBoolOut<OP>, O>(bop<OP, C>(static_cast<C>(ap[i]), static_cast<C>(bp[i])));
     } else if (inc[2] == 1 && inc[0] == 1 && inc[1] == 0) {
       const C bv = static_cast<C>(bp[0]);
-      for (int64_t i = 0; i < n; i++) op[i] = store<(OP >= 7), O>(bop<OP, C>(static_cast<C>(ap[i]), bv));
+      for (int64_t i = 0; i < n; i++) op[i] = store<kBoolOut<OP>, O>(bop<OP, C>(static_cast<C>(ap[i]), bv));
     } else if (inc[2] == 1 && inc[0] == 0 && inc[1] == 1) {
       const C av = static_cast<C>(ap[0]);
-      for (int64_t i = 0; i < n; i++) op[i] = store<(OP >= 7), O>(bop<OP, C>(av, static_cast<C>(bp[i])));
+      for (int64_t i = 0; i < n; i++) op[i] = store<kBoolOut<OP>, O>(bop<OP, C>(av, static_cast<C>(bp[i])));
     } else {
       const int64_t as = inc[0], bs = inc[1], os = inc[2];
-      for (int64_t i = 0; i < n; i++) op[i * os] = store<(OP >= 7), O>(bop<OP, C>(static_cast<C>(ap[i * as]), static_cast<C>(bp[i * bs])));
+      for (int64_t i = 0; i < n; i++) op[i * os] = store<kBoolOut<OP>, O>(bop<OP, C>(static_cast<C>(ap[i * as]), static_cast<C>(bp[i * bs])));
     }
   };
   w.run_parallel(base, row, OP == 4 ? kGrainCostly : kGrainCheap);
@@ -179,7 +187,7 @@ void binary_typed(const View& a, const View& b, const View& o) {
 
 template <int OP>
 void binary_op(const View& a, const View& b, const View& o) {
-  if (OP >= 7) {
+  if (kBoolOut<OP>) {
     BP_DISPATCH(a.dt, T, binary_typed<OP, T, uint8_t>(a, b, o));
   } else {
     BP_DISPATCH(a.dt, T, binary_typed<OP, T, T>(a, b, o));
@@ -189,7 +197,8 @@ void binary_op(const View& a, const View& b, const View& o) {
 typedef void (*BinaryFn)(const View&, const View&, const View&);
 const BinaryFn kBinary[] = {binary_op<0>, binary_op<1>,  binary_op<2>,  binary_op<3>,  binary_op<4>,
                             binary_op<5>, binary_op<6>,  binary_op<7>,  binary_op<8>,  binary_op<9>,
-                            binary_op<10>, binary_op<11>, binary_op<12>, binary_op<13>, binary_op<14>};
+                            binary_op<10>, binary_op<11>, binary_op<12>, binary_op<13>, binary_op<14>,
+                            binary_op<15>};
 
 template <typename TC, typename T>
 void where_typed(const View& c, const View& a, const View& b, const View& o) {
@@ -295,18 +304,18 @@ void reduce_typed(const View& x, const View& o) {
     const int64_t xs = inc[0], os = inc[1];
     if (os == 0) {
       if (OP == 0) {
-        A s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        // Eight independent partial sums (lane j takes elements j, j + 8, ...): the compiler
+        // turns them into vector adds, where one running sum waits on each add's latency.
+        A lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
         int64_t i = 0;
         if (xs == 1) {
-          for (; i + 4 <= n; i += 4) {
-            s0 += static_cast<A>(xp[i]);
-            s1 += static_cast<A>(xp[i + 1]);
-            s2 += static_cast<A>(xp[i + 2]);
-            s3 += static_cast<A>(xp[i + 3]);
-          }
+          for (; i + 8 <= n; i += 8)
+            for (int j = 0; j < 8; j++) lane[j] += static_cast<A>(xp[i + j]);
         }
-        for (; i < n; i++) s0 += static_cast<A>(xp[i * xs]);
-        *op = Conv<T>::put(static_cast<C>(static_cast<A>(*op) + ((s0 + s1) + (s2 + s3))));
+        A rest = 0;
+        for (; i < n; i++) rest += static_cast<A>(xp[i * xs]);
+        const A total = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7])) + rest;
+        *op = Conv<T>::put(static_cast<C>(static_cast<A>(*op) + total));
       } else {
         A acc = static_cast<A>(*op);
         for (int64_t i = 0; i < n; i++) acc = combine<OP, A>(acc, static_cast<A>(xp[i * xs]));
@@ -418,7 +427,7 @@ void k_unary(int op, const View& x, const View& o, double p0, double p1) {
 }
 
 void k_binary(int op, const View& a, const View& b, const View& o) {
-  if (op < 0 || op > 14) throw Error("internal: binary op code out of range");
+  if (op < 0 || op > 15) throw Error("internal: binary op code out of range");
   kBinary[op](a, b, o);
 }
 

@@ -22,7 +22,7 @@ const unaryCodes: Record<UnaryOp, number> = {
 };
 const binaryCodes: Record<BinaryOp, number> = {
   add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12,
-  logicalAnd: 13, logicalOr: 14,
+  logicalAnd: 13, logicalOr: 14, reluBackward: 15,
 };
 const reduceCodes: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3 };
 

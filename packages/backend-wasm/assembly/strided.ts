@@ -193,7 +193,7 @@ export function unaryF32(op: i32, rank: i32, meta: usize, x: usize, o: usize, p0
 // ---------- binary, float32 ----------
 
 const ADD = 0, SUB = 1, MUL = 2, DIV = 3, POW = 4, MAXIMUM = 5, MINIMUM = 6, EQ = 7, NE = 8, LT = 9, LE = 10, GT = 11, GE = 12,
-  LOGICAL_AND = 13, LOGICAL_OR = 14;
+  LOGICAL_AND = 13, LOGICAL_OR = 14, RELU_BACKWARD = 15;
 
 // @ts-ignore: decorator
 @inline
@@ -207,6 +207,8 @@ function binaryScalar(op: i32, a: f32, b: f32): f32 {
     case MINIMUM: return a < b || a != a ? a : b;
     // In float64, as the JS backend computes it, rounded once.
     case POW: return <f32>Math.pow(<f64>a, <f64>b);
+    // relu's gradient: a (the incoming gradient) where b (relu's output) > 0, NaN kept.
+    case RELU_BACKWARD: return b > 0 ? a : b != b ? b : 0;
     default: return NaN;
   }
 }
@@ -220,6 +222,10 @@ function binarySimd(op: i32, a: v128, b: v128): v128 {
     case MUL: return f32x4.mul(a, b);
     case DIV: return f32x4.div(a, b);
     case MAXIMUM: return f32x4.max(a, b);
+    case RELU_BACKWARD: {
+      const zero = f32x4.splat(0);
+      return v128.bitselect(a, v128.bitselect(b, zero, f32x4.ne(b, b)), f32x4.gt(b, zero));
+    }
     default: return f32x4.min(a, b);
   }
 }
@@ -278,7 +284,7 @@ export function binaryF32(op: i32, rank: i32, meta: usize, a: usize, b: usize, o
   const as = stride(meta, rank, 0, rank - 1);
   const bs = stride(meta, rank, 1, rank - 1);
   const os = stride(meta, rank, 2, rank - 1);
-  const compare = op >= EQ;
+  const compare = op >= EQ && op <= LOGICAL_OR;
   for (let r = 0; r < rows; r++) {
     const ap = a + ((<usize>off(0)) << 2);
     const bp = b + ((<usize>off(1)) << 2);

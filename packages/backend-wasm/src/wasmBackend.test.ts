@@ -74,7 +74,8 @@ describe("wasm backend", () => {
     }
   });
 
-  const binaryOps: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr"];
+  const binaryOps: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr",
+    "reluBackward"];
   it("binary float32 kernels match the JS backend for every pair of layouts, row lengths off the SIMD width", () => {
     const gen = new Generator(8);
     for (const op of binaryOps) {

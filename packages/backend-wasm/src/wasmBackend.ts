@@ -27,7 +27,7 @@ const reduceCodes: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3 
 const reduceIdentity: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
 const binaryCodes: Partial<Record<BinaryOp, number>> = {
   add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12, logicalAnd: 13,
-  logicalOr: 14,
+  logicalOr: 14, reluBackward: 15,
 };
 const boolResult = new Set<string>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalNot"]);
 
@@ -307,7 +307,8 @@ export function createWasmBackend(): Backend {
   ) as Record<UnaryOp, ReturnType<typeof unary>>;
 
   const binaryKernels = Object.fromEntries(
-    (["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr"] as const)
+    (["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr",
+      "reluBackward"] as const)
       .map((op) => [op, binary(op)]),
   ) as Record<BinaryOp, ReturnType<typeof binary>>;
 

@@ -23,11 +23,13 @@ export type UnaryOp =
 
 /**
  * Elementwise kernels of two operands. Comparisons and logical ops give bool.
+ * `reluBackward(g, y)` is relu's gradient in one pass: g where y > 0, 0 where y <= 0, NaN
+ * where y is NaN (PyTorch's `threshold_backward` at 0, NaN kept).
  * @category Backends
  */
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
-  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "logicalAnd" | "logicalOr";
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "logicalAnd" | "logicalOr" | "reluBackward";
 
 /**
  * Reductions over a set of axes.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   DTypeError, Generator, ShapeError, Tensor, ValueError, abs, add, cast, ceil, clamp, cos, div, elu, eq, erf, exp, expm1, floor, ge,
-  gelu, gradCheck, gt, le, leakyRelu, log, log1p, logicalAnd, logicalNot, logicalOr, lt, maximum, minimum, mul, ne, neg, pow,
-  randn, reciprocal, relu, round, rsqrt, scalar, sigmoid, sign, silu, sin, softplus, sqrt, square, sub, tanh, tensor, uniform, where,
+  gelu, grad, gradCheck, gt, le, leakyRelu, log, log1p, logicalAnd, logicalNot, logicalOr, lt, maximum, minimum, mul, ne, neg, pow,
+  randn, reciprocal, relu, reluBackward, round, rsqrt, scalar, sigmoid, sign, silu, sin, softplus, sqrt, square, sub, tanh, tensor, uniform, where,
 } from "../index.js";
 
 const gen = new Generator(42);
@@ -183,6 +183,28 @@ describe("forward values and dtypes", () => {
     expect(sigmoid(tensor([-Infinity, Infinity, NaN])).toArray()).toEqual([0, 1, NaN]);
     expect(maximum(tensor([NaN, 1]), tensor([0, NaN])).toArray()).toEqual([NaN, NaN]);
     expect(relu(tensor([NaN])).toArray()).toEqual([NaN]);
+  });
+  it("reluBackward: g where y > 0, 0 where y <= 0 (even for an infinite g), NaN where y is NaN", () => {
+    const g = tensor([5, 6, 7, Infinity, 8, -2]);
+    const y = tensor([0, 2, -1, 0, NaN, 0.5]);
+    expect(reluBackward(g, y).toArray()).toEqual([0, 6, 0, 0, NaN, -2]);
+    // Broadcast g over y's rows, in float64 and int32.
+    expect(reluBackward(tensor([1.5, -3], { dtype: "float64" }), tensor([[1, 0], [-1, 4]], { dtype: "float64" })).toArray()).toEqual([[1.5, 0], [0, -3]]);
+    expect(reluBackward(tensor([4, 5], { dtype: "int32" }), tensor([1, 0], { dtype: "int32" })).toArray()).toEqual([4, 0]);
+    // relu's backward is this kernel: an infinite upstream gradient stays out of cut units.
+    const x = tensor([-1, 2, 0], { requiresGrad: true });
+    relu(x).mul(tensor([Infinity, 3, Infinity])).sum().backward();
+    expect(x.grad!.toArray()).toEqual([0, 3, 0]);
+  });
+  it("reluBackward is differentiable in g (double backward through relu)", () => {
+    const y = away([3, 4]).relu();
+    expect(gradCheck((g) => reluBackward(g, y), [r([3, 4])])).toBe(true);
+    // f = sum(relu(x) x): f' = 2x where x > 0, else 0; the derivative of sum(f') is 2 there.
+    const d1 = grad((x) => relu(x).mul(x).sum(), { createGraph: true });
+    const d2 = grad((x) => d1(x)[0].sum());
+    const x = tensor([-1.5, 0.5, 2], { dtype: "float64" });
+    expect(d1(x)[0].toArray()).toEqual([0, 1, 4]);
+    expect(d2(x)[0].toArray()).toEqual([0, 2, 2]);
   });
   it("activation values", () => {
     expect(leakyRelu(tensor([-10, 10]), 0.1).toArray()).toEqual([-1, 10]);

@@ -148,9 +148,9 @@ export const tanh = defineUnary("tanh", true, (g, _x, out) => g.mul(out.square()
 /** sigma(x) = 1/(1 + e^-x); d/dx = sigma(x)(1 - sigma(x)). Shape: same as x. @example `sigmoid(tensor([0])).item(); // 0.5` @category Ops */
 export const sigmoid = defineUnary("sigmoid", true, (g, _x, out) => g.mul(out).mul(out.neg().add(1)));
 /** max(x, 0); d/dx = 1 where x > 0, else 0. Shape: same as x. @example `relu(tensor([-1, 2])).toArray(); // [0, 2]` @category Ops */
-// sign(relu(x)) is the 0/1 step itself: one cheap unary kernel instead of a scalar operand, a
-// bool comparison and a cast, on the hottest backward of every MLP. (A NaN input gives a NaN gradient.)
-export const relu = defineUnary("relu", false, (g, _x, out) => g.mul(out.sign()));
+// The gradient is one reluBackward kernel over (g, relu(x)): a single pass on the hottest
+// backward of every MLP and CNN. (A NaN input gives a NaN gradient.)
+export const relu = defineUnary("relu", false, (g, _x, out) => reluBackward(g, out));
 /** erf(x) = 2/sqrt(pi) int_0^x e^(-t^2) dt; d/dx = 2/sqrt(pi) e^(-x^2). Shape: same as x. @example `erf(tensor([0])).item(); // 0` @category Ops */
 export const erf = defineUnary("erf", true, (g, x) => g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))));
 /** x sigma(x) (swish); d/dx = s + x s (1 - s) with s = sigma(x). Shape: same as x. @example `silu(tensor([0])).item(); // 0` @category Ops */
@@ -166,6 +166,23 @@ export const floor = defineUnary("floor", false, zeroGrad);
 export const ceil = defineUnary("ceil", false, zeroGrad);
 /** Rounds half to even; zero gradient. Shape: same as x. @example `round(tensor([2.5])).item(); // 2` @category Ops */
 export const round = defineUnary("round", false, zeroGrad);
+
+const reluBackwardOp: (g: Tensor, y: Tensor) => Tensor = defineOp({
+  name: "reluBackward",
+  forward: binaryForward("reluBackward"),
+  // Linear in g; the step in y has zero derivative.
+  backward: (gg: Tensor, [, y]: [Tensor, Tensor]): [Tensor, null] => [reluBackwardOp(gg, y), null],
+});
+/**
+ * relu's gradient from its output: g where y > 0, 0 where y <= 0 (NaN where y is NaN), in one
+ * kernel. Used by relu's backward and the fused linear layer's; differentiable in g.
+ * Shape: broadcast of g and y.
+ * @example `reluBackward(tensor([5, 6, 7]), tensor([0, 2, -1])).toArray(); // [0, 6, 0]`
+ * @category Ops
+ */
+export function reluBackward(g: Tensor, y: Tensor): Tensor {
+  return reluBackwardOp(checkTensor(g, "reluBackward"), checkTensor(y, "reluBackward"));
+}
 
 const leakyReluOp = defineOp({
   name: "leakyRelu",

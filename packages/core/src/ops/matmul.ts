@@ -12,7 +12,7 @@ import { broadcastShapes, sizeOf } from "../shape.js";
 import { broadcastView, reshapeView } from "./views.js";
 import { reshape, transpose } from "./movement.js";
 import { sum, sumTo } from "./reduce.js";
-import { relu } from "./elementwise.js";
+import { relu, reluBackward } from "./elementwise.js";
 
 /** A [B, rows, cols] view of x broadcast to batch + [rows, cols]; a copy only when the batch axes cannot merge. */
 function batchView(x: Tensor, batch: readonly number[], rows: number, cols: number): Tensor {
@@ -148,7 +148,7 @@ const fusedLinearOp = defineOp({
   name: "linear",
   forward: (x: Tensor, w: Tensor, b: Tensor | null, activation: LinearActivation) => kernels().linear!(x, w, b, activation),
   backward: (g, [x, w, b, activation], y) => {
-    const gz = activation === "relu" ? g.mul(y.sign()) : g;
+    const gz = activation === "relu" ? reluBackward(g, y) : g;
     return [
       x.requiresGrad ? matmulOp(gz, w) : null,
       w.requiresGrad ? matmulOp(transpose(gz), x) : null,

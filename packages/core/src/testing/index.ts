@@ -219,6 +219,7 @@ const binaryFormula: Record<BinaryOp, (a: number, b: number) => number> = {
   ge: (a, b) => +(a >= b),
   logicalAnd: (a, b) => +(a !== 0 && b !== 0),
   logicalOr: (a, b) => +(a !== 0 || b !== 0),
+  reluBackward: (g, y) => (y > 0 ? g : y <= 0 ? 0 : NaN),
 };
 
 /** Hand-picked inputs where each op has something to show (signs, halves, zero). */
@@ -373,7 +374,7 @@ export function runBackendConformance(backendName: string, options: ConformanceO
 
     // ---------- binary ----------
     describe("binary kernels", () => {
-      const arithmetic: BinaryOp[] = ["add", "sub", "mul", "maximum", "minimum"];
+      const arithmetic: BinaryOp[] = ["add", "sub", "mul", "maximum", "minimum", "reluBackward"];
       for (const op of Object.keys(binaryFormula) as BinaryOp[]) {
         const f = binaryFormula[op];
         const logical = op === "logicalAnd" || op === "logicalOr";

@@ -63,6 +63,9 @@ const binaryRows: Record<BinaryOp, BRow> = {
   ge: (n, a, ao, as, b, bo, bs, o, oo, os) => { for (let i = 0; i < n; i++) o[oo + i * os] = a[ao + i * as] >= b[bo + i * bs] ? 1 : 0; },
   logicalAnd: (n, a, ao, as, b, bo, bs, o, oo, os) => { for (let i = 0; i < n; i++) o[oo + i * os] = a[ao + i * as] !== 0 && b[bo + i * bs] !== 0 ? 1 : 0; },
   logicalOr: (n, a, ao, as, b, bo, bs, o, oo, os) => { for (let i = 0; i < n; i++) o[oo + i * os] = a[ao + i * as] !== 0 || b[bo + i * bs] !== 0 ? 1 : 0; },
+  reluBackward: (n, a, ao, as, b, bo, bs, o, oo, os) => {
+    for (let i = 0; i < n; i++) { const y = b[bo + i * bs]; o[oo + i * os] = y > 0 ? a[ao + i * as] : y <= 0 ? 0 : y; }
+  },
 };
 
 const boolResult = new Set<string>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalNot"]);
