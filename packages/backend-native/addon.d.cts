@@ -20,7 +20,8 @@ export interface NativeAddon {
   argreduce(isMax: number, meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView, axis: number): void;
   softmax(isLog: number, meta: Float64Array, x: ArrayBufferView, out: ArrayBufferView, axis: number): void;
   matmul(meta: Float64Array, a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView): void;
-  conv(kind: number, meta: Float64Array, t0: ArrayBufferView, t1: ArrayBufferView, out: ArrayBufferView, attrs: Float64Array): void;
+  /** kind 0 (conv2d) takes an optional bias [O] after attrs, described after out in meta. */
+  conv(kind: number, meta: Float64Array, t0: ArrayBufferView, t1: ArrayBufferView, out: ArrayBufferView, attrs: Float64Array, bias?: ArrayBufferView): void;
   pool(kind: number, meta: Float64Array, ...rest: ArrayBufferView[]): void;
   numThreads(): number;
   setNumThreads(n: number): void;

@@ -416,7 +416,19 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
         g.ow != convOut(g.w, g.kw, g.sw, g.pl, pr, g.dw))
       a.fail("output gradient / output shape " + shapeStr(y.shape, 4) + " does not match input " + shapeStr(x.shape, 4) + " and weight " +
              shapeStr(w.shape, 4));
-    if (kind == 0) k_conv2d(t0, t1, o, g);
+    if (kind == 0) {
+      // An optional bias after the attrs: [o], contiguous, of the operands' dtype.
+      if (info.Length() > 6 && !info[6].IsUndefined()) {
+        View bias = a.view(6, "bias");
+        if (bias.rank != 1 || bias.shape[0] != g.o)
+          a.fail("bias must be [" + std::to_string(g.o) + "] (one value per output channel); got " + shapeStr(bias.shape, bias.rank));
+        a.contiguous(bias, "bias");
+        a.dtype(bias, t0.dt, "bias");
+        k_conv2d(t0, t1, o, g, &bias);
+      } else {
+        k_conv2d(t0, t1, o, g, nullptr);
+      }
+    }
     else if (kind == 1) k_conv2d_backward_input(t0, t1, o, g);
     else k_conv2d_backward_weight(t0, t1, o, g);
   });

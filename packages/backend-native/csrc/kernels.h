@@ -29,7 +29,8 @@ void k_reduce(int op, const View& x, const View& o);  // o has x's shape with st
 void k_argreduce(bool max, const View& x, int axis, const View& o);
 void k_softmax(bool log, const View& x, int axis, const View& o);
 void k_matmul(const View& a, const View& b, const View& o);
-void k_conv2d(const View& x, const View& w, const View& o, const ConvGeom& g);
+// bias: null, or [o] of x's dtype, added per output channel.
+void k_conv2d(const View& x, const View& w, const View& o, const ConvGeom& g, const View* bias);
 void k_conv2d_backward_input(const View& gy, const View& w, const View& o, const ConvGeom& g);
 void k_conv2d_backward_weight(const View& x, const View& gy, const View& o, const ConvGeom& g);
 void k_maxpool(const View& x, const View& o, const View& idx, const PoolGeom& g);

@@ -159,26 +159,33 @@ struct ConvBatch {
 };
 
 // Copies rows [r0, r0 + rows) of each image's [rowsTotal, p] block for images [n0, n0 + b)
-// into (toBatch) or out of a [rows, b * p] matrix.
+// into (toBatch) or out of a [rows, b * p] matrix; out of it, bias[r] (when not null) is
+// added to row r on the way.
 template <typename T>
-void batch_rows(T* img, int64_t imgStride, int64_t p, int64_t b, int64_t rows, T* mat, bool toBatch) {
+void batch_rows(T* img, int64_t imgStride, int64_t p, int64_t b, int64_t rows, T* mat, bool toBatch, const T* bias = nullptr) {
   const int64_t cols = b * p;
   for (int64_t i = 0; i < b; i++)
     for (int64_t r = 0; r < rows; r++) {
       T* x = img + i * imgStride + r * p;
       T* m = mat + r * cols + i * p;
-      if (toBatch)
+      if (toBatch) {
         for (int64_t q = 0; q < p; q++) m[q] = x[q];
-      else
+      } else if (bias != nullptr) {
+        const T add = bias[r];
+        for (int64_t q = 0; q < p; q++) x[q] = m[q] + add;
+      } else {
         for (int64_t q = 0; q < p; q++) x[q] = m[q];
+      }
     }
 }
 
 template <typename T>
-void conv_fwd(const View& xv, const View& wv, const View& ov, const ConvGeom& g) {
+void conv_fwd(const View& xv, const View& wv, const View& ov, const ConvGeom& g, const View* biasv) {
   const T* x = xv.ptr<T>() + xv.off;
   const T* w = wv.ptr<T>() + wv.off;
   T* o = ov.ptr<T>() + ov.off;
+  // The bias is added as each batch's output leaves the GEMM (still in cache).
+  const T* bias = biasv == nullptr ? nullptr : biasv->ptr<T>() + biasv->off;
   const ConvBatch cb(g);
   const int64_t batches = (g.n + cb.nb - 1) / cb.nb;
   auto run = [&](int64_t b0, int64_t b1) {
@@ -192,7 +199,13 @@ void conv_fwd(const View& xv, const View& wv, const View& ov, const ConvGeom& g)
         T* out = o + (n0 * g.o + gr * cb.og) * cb.p;
         // One image writes straight into the output; a batch goes through tmp [og, cols].
         gemm_t<T>(cb.og, cols, cb.ckk, w + gr * cb.og * cb.ckk, cb.ckk, 1, col, cols, 1, b == 1 ? out : tmp, cols, false, nt);
-        if (b > 1) batch_rows(out, g.o * cb.p, cb.p, b, cb.og, tmp, false);
+        const T* bg = bias == nullptr ? nullptr : bias + gr * cb.og;
+        if (b > 1) {
+          batch_rows(out, g.o * cb.p, cb.p, b, cb.og, tmp, false, bg);
+        } else if (bg != nullptr) {
+          for (int64_t r = 0; r < cb.og; r++)
+            for (int64_t q = 0; q < cb.p; q++) out[r * cb.p + q] += bg[r];
+        }
       }
     }
   };
@@ -542,9 +555,9 @@ void k_matmul(const View& a, const View& b, const View& o) {
     __VA_ARGS__;             \
   }
 
-void k_conv2d(const View& x, const View& w, const View& o, const ConvGeom& g) {
+void k_conv2d(const View& x, const View& w, const View& o, const ConvGeom& g, const View* bias) {
   need_float(x, "conv2d");
-  BP_FLOAT(x.dt, T, conv_fwd<T>(x, w, o, g));
+  BP_FLOAT(x.dt, T, conv_fwd<T>(x, w, o, g, bias));
 }
 void k_conv2d_backward_input(const View& gy, const View& w, const View& o, const ConvGeom& g) {
   need_float(gy, "conv2dBackwardInput");

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import "./index.js";
-import { ArrayStorage, Generator, Tensor, createJsBackend, getBackend } from "@backprop/core";
+import { ArrayStorage, Generator, Tensor, conv2d, createJsBackend, getBackend, gradCheck, randn, setBackend } from "@backprop/core";
 import type { Backend, DType } from "@backprop/core";
 import { loadAddon } from "@backprop/backend-native/addon";
 import { createNativeBackend } from "./nativeBackend.js";
@@ -235,6 +235,37 @@ describe("native backend: large and threaded kernels match the JS reference", ()
     }, 60_000);
   }
   native().setNumThreads(2);
+});
+
+describe("native backend: conv2d with a bias runs the fused kernel", () => {
+  it("the conv2d op with a bias calls conv2dBias, matches the JS op and passes gradCheck in x, w and b", () => {
+    const be = native();
+    const fused = be.conv2dBias!.bind(be);
+    const before = getBackend().name;
+    let calls = 0;
+    be.conv2dBias = (...args) => {
+      calls++;
+      return fused(...args);
+    };
+    try {
+      setBackend("native");
+      const gen = new Generator(31);
+      const x = randn([3, 2, 6, 5], { dtype: "float64", generator: gen, requiresGrad: true });
+      const w = randn([4, 2, 3, 2], { dtype: "float64", generator: gen, requiresGrad: true });
+      const b = randn([4], { dtype: "float64", generator: gen, requiresGrad: true });
+      const options = { bias: b, stride: [1, 2] as [number, number], padding: 1 };
+      const y = conv2d(x, w, options);
+      expect(calls).toBe(1);
+      setBackend("js");
+      const reference = conv2d(x, w, options);
+      setBackend("native");
+      expectClose(y, reference, 1e-12);
+      expect(gradCheck((xx, ww, bb) => conv2d(xx, ww, { ...options, bias: bb }), [x, w, b])).toBe(true);
+    } finally {
+      be.conv2dBias = fused;
+      setBackend(before);
+    }
+  });
 });
 
 describe("native backend: every float32 GEMM micro-kernel gives the same product", () => {

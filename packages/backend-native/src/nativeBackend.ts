@@ -257,6 +257,33 @@ export function createNativeBackend(): Backend {
   const release = (t: Tensor, original: Tensor): void => {
     if (t !== original) t.dispose();
   };
+  /** conv2d, with bias[o] added per output channel inside the kernel when bias is given. */
+  const conv2d = (kernel: string, x: Tensor, w: Tensor, bias: Tensor | null, a: Conv2dAttrs): Tensor => {
+    checkConv(kernel, x.shape, w.shape, a.groups);
+    sameDType(kernel, x, w);
+    if (bias !== null) {
+      sameDType(kernel, x, bias);
+      if (bias.rank !== 1 || bias.shape[0] !== w.shape[0]) {
+        throw new ShapeError(`${kernel}: bias must be [${w.shape[0]}] (one value per output channel); got ${formatShape(bias.shape)}`);
+      }
+    }
+    const oh = convOut(x.shape[2], w.shape[2], a.stride[0], a.padding[0], a.padding[1], a.dilation[0]);
+    const ow = convOut(x.shape[3], w.shape[3], a.stride[1], a.padding[2], a.padding[3], a.dilation[1]);
+    const out = newTensor([x.shape[0], w.shape[0], oh, ow], x.dtype);
+    const xc = dense(x), wc = dense(w), bc = bias === null ? null : dense(bias);
+    try {
+      if (bc === null) addon.conv(0, describe(xc, wc, out), xc.storage.data, wc.storage.data, out.storage.data, convAttrs(a));
+      else addon.conv(0, describe(xc, wc, out, bc), xc.storage.data, wc.storage.data, out.storage.data, convAttrs(a), bc.storage.data);
+    } catch (e) {
+      out.dispose();
+      throw asShapeError(e);
+    } finally {
+      release(xc, x);
+      release(wc, w);
+      if (bc !== null && bias !== null) release(bc, bias);
+    }
+    return out;
+  };
 
   return {
     name: "native",
@@ -303,19 +330,10 @@ export function createNativeBackend(): Backend {
       return out;
     },
     conv2d(x: Tensor, w: Tensor, a: Conv2dAttrs): Tensor {
-      checkConv("conv2d", x.shape, w.shape, a.groups);
-      sameDType("conv2d", x, w);
-      const oh = convOut(x.shape[2], w.shape[2], a.stride[0], a.padding[0], a.padding[1], a.dilation[0]);
-      const ow = convOut(x.shape[3], w.shape[3], a.stride[1], a.padding[2], a.padding[3], a.dilation[1]);
-      const out = newTensor([x.shape[0], w.shape[0], oh, ow], x.dtype);
-      const xc = dense(x), wc = dense(w);
-      try {
-        addon.conv(0, describe(xc, wc, out), xc.storage.data, wc.storage.data, out.storage.data, convAttrs(a));
-      } finally {
-        release(xc, x);
-        release(wc, w);
-      }
-      return out;
+      return conv2d("conv2d", x, w, null, a);
+    },
+    conv2dBias(x: Tensor, w: Tensor, bias: Tensor, a: Conv2dAttrs): Tensor {
+      return conv2d("conv2dBias", x, w, bias, a);
     },
     conv2dBackwardInput(gy: Tensor, w: Tensor, inputShape: readonly number[], a: Conv2dAttrs): Tensor {
       checkConv("conv2dBackwardInput", inputShape, w.shape, a.groups);

@@ -207,6 +207,12 @@ export interface OtherKernels {
    * and contiguous; callers check that and compose matmul, add and relu otherwise.
    */
   linear?(x: Tensor, weight: Tensor, bias: Tensor | null, activation: LinearActivation): Tensor;
+  /**
+   * Optional fused convolution with bias: {@link ConvKernels.conv2d} with bias[o] added to every
+   * output of channel o while the output is still in cache. bias is [O], of x's dtype; callers
+   * compose conv2d and add where a backend lacks it.
+   */
+  conv2dBias?(x: Tensor, w: Tensor, bias: Tensor, attrs: Conv2dAttrs): Tensor;
 }
 
 /**

@@ -119,6 +119,19 @@ const conv2dOp = defineOp({
   ],
 });
 
+// conv2d + bias in one kernel where the backend has it; the bias gradient is g summed over
+// every axis but the channel one.
+const conv2dBiasOp = defineOp({
+  name: "conv2dBias",
+  forward: (x: Tensor, w: Tensor, b: Tensor, attrs: Conv2dAttrs) => kernels().conv2dBias!(x, w, b, attrs),
+  backward: (g, [x, w, b, attrs]) => [
+    x.requiresGrad ? conv2dInputOp(g, w, x.shape, attrs) : null,
+    w.requiresGrad ? conv2dWeightOp(x, g, w.shape, attrs) : null,
+    b.requiresGrad ? sum(g, { axis: [0, 2, 3] }) : null,
+    null,
+  ],
+});
+
 const conv2dInputOp: (gy: Tensor, w: Tensor, inputShape: readonly number[], attrs: Conv2dAttrs) => Tensor = defineOp({
   name: "conv2dBackwardInput",
   forward: (gy: Tensor, w: Tensor, inputShape: readonly number[], attrs: Conv2dAttrs) => kernels().conv2dBackwardInput(gy, w, inputShape, attrs),
@@ -222,8 +235,12 @@ function addBias(y: Tensor, bias: Tensor | null | undefined, channels: number, w
 function convolve(x4: Tensor, w4: Tensor, options: Conv2dOptions, where: string, shown: [readonly number[], readonly number[]]): Tensor {
   const attrs = convAttrs(x4, w4, options, where, shown);
   const dtype = promoteTypes(x4.dtype, w4.dtype);
+  const bias = options.bias;
+  if (bias instanceof Tensor && kernels().conv2dBias !== undefined && bias.dtype === (isFloat(dtype) ? dtype : "float32") && bias.rank === 1 && bias.shape[0] === w4.shape[0]) {
+    return conv2dBiasOp(asFloat(x4, dtype), asFloat(w4, dtype), bias, attrs);
+  }
   const y = conv2dOp(asFloat(x4, dtype), asFloat(w4, dtype), attrs);
-  return addBias(y, options.bias, w4.shape[0], where);
+  return addBias(y, bias, w4.shape[0], where);
 }
 
 /**

@@ -978,7 +978,7 @@ export function runBackendConformance(backendName: string, options: ConformanceO
     // ---------- optional fused kernels ----------
     describe("optional fused kernels", () => {
       // A backend that does not provide one of these skips its checks (callers fall back to ops).
-      const optional = (kernel: "linear" | "adamUpdate" | "sgdUpdate", name: string, fn: (k: Backend) => void): void => {
+      const optional = (kernel: "linear" | "conv2dBias" | "adamUpdate" | "sgdUpdate", name: string, fn: (k: Backend) => void): void => {
         // 100k-element reference loops in JS: generous time on a loaded machine.
         (skip.has(kernel) ? it.skip : it)(`${kernel}: ${name}`, { timeout: 60_000 }, (ctx) => {
           if (be()[kernel] === undefined) ctx.skip();
@@ -1019,6 +1019,36 @@ export function runBackendConformance(backendName: string, options: ConformanceO
         const x = makeTensor(k, "float32", [2, 3], [1, 2, 3, 4, 5, 6]);
         expect(() => k.linear!(x, makeTensor(k, "float32", [4, 2], new Array<number>(8).fill(1)), null, "none")).toThrow();
         expect(() => k.linear!(x, makeTensor(k, "float32", [4, 3], new Array<number>(12).fill(1)), makeTensor(k, "float32", [3], [1, 2, 3]), "none")).toThrow();
+      });
+
+      optional("conv2dBias", "equals conv2d plus the bias per output channel (strides, padding, dilation, groups)", (k) => {
+        const gen = new Generator(seed + 22);
+        const cases: [number[], number[], Conv2dAttrs][] = [
+          [[2, 3, 7, 6], [4, 3, 3, 3], { stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 }],
+          [[3, 4, 9, 8], [6, 2, 3, 2], { stride: [2, 1], padding: [1, 0, 2, 1], dilation: [1, 2], groups: 2 }],
+          [[1, 1, 5, 5], [2, 1, 1, 1], { stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 }],
+          [[12, 2, 6, 6], [5, 2, 3, 3], { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 }],
+        ];
+        for (const dtype of ["float32", "float64"] as const) {
+          for (const [xs, ws, attrs] of cases) {
+            const x = makeTensor(k, dtype, xs, random(sizeOf(xs), gen));
+            const w = makeTensor(k, dtype, ws, random(sizeOf(ws), gen));
+            const bv = random(ws[0], gen);
+            const y = k.conv2dBias!(x, w, makeTensor(k, dtype, [ws[0]], bv), attrs);
+            const plain = readValues(k.conv2d(x, w, attrs));
+            const [, o, oh, ow] = y.shape as [number, number, number, number];
+            const what = `conv2dBias ${dtype} x [${xs.join(", ")}] w [${ws.join(", ")}]`;
+            expect([...y.shape], `${what}: shape`).toEqual([xs[0], ws[0], oh, ow]);
+            const expected = plain.map((v, i) => v + bv[Math.floor(i / (oh * ow)) % o]);
+            close(readValues(y), dtype === "float32" ? f32(expected) : expected, 1e-5, 1e-5, what);
+          }
+        }
+      });
+      optional("conv2dBias", "a bias of the wrong length throws", (k) => {
+        const x = makeTensor(k, "float32", [1, 1, 4, 4], new Array<number>(16).fill(1));
+        const w = makeTensor(k, "float32", [2, 1, 3, 3], new Array<number>(18).fill(1));
+        const attrs: Conv2dAttrs = { stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 };
+        expect(() => k.conv2dBias!(x, w, makeTensor(k, "float32", [3], [1, 2, 3]), attrs)).toThrow(/bias/);
       });
 
       optional("adamUpdate", "three steps match the published update (Adam, L2, AdamW, maximize)", (k) => {
