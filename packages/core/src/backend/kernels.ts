@@ -208,7 +208,7 @@ export interface OtherKernels {
    */
   linear?(x: Tensor, weight: Tensor, bias: Tensor | null, activation: LinearActivation): Tensor;
   /**
-   * Optional fused convolution with bias: {@link ConvKernels.conv2d} with bias[o] added to every
+   * Optional fused convolution with bias: {@link OtherKernels.conv2d} with bias[o] added to every
    * output of channel o while the output is still in cache. bias is [O], of x's dtype; callers
    * compose conv2d and add where a backend lacks it.
    */
