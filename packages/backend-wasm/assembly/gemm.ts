@@ -166,10 +166,9 @@ function kernel4x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, add: boo
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let k = 0;
   // One load of A's four rows per step, broadcast lane by lane in registers (shuffles), where
   // four splat loads per step ran at half the speed on V8.
-  for (; k < kc; k++) {
+  for (let k = 0; k < kc; k++) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     const av = v128.load(pa);

@@ -142,7 +142,7 @@ export class ThreadPool {
     for (let i = 1; i < size; i++) {
       const pa = heap.alloc(GEMM_PACK_A_BYTES);
       const pb = heap.alloc(GEMM_PACK_B_BYTES);
-      this.workers.push(start({ module: heap.module, memory: heap.memory, control: controlPtr, index: i, packA: pa, packB: pb }));
+      this.workers.push(start({ module: heap.module, memory: heap.memory, control: controlPtr, packA: pa, packB: pb }));
     }
   }
 

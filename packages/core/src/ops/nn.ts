@@ -221,26 +221,32 @@ function convAttrs(x: Tensor, w: Tensor, options: Conv2dOptions, where: string, 
   return { stride, padding, dilation, groups };
 }
 
-function addBias(y: Tensor, bias: Tensor | null | undefined, channels: number, where: string): Tensor {
-  if (bias === undefined || bias === null) return y;
+/** The bias option of a convolution: null when absent, else a checked [channels] tensor. */
+function checkBias(bias: Tensor | null | undefined, channels: number, where: string): Tensor | null {
+  if (bias === undefined || bias === null) return null;
   checkTensor(bias, where, "bias");
   if (bias.rank !== 1 || bias.shape[0] !== channels) {
     throw new ShapeError(`${where}: bias must have one value per output channel; expected [${channels}], got ${formatShape(bias.shape)}`);
   }
+  return bias;
+}
+
+function addBias(y: Tensor, bias: Tensor | null | undefined, channels: number, where: string): Tensor {
+  const b = checkBias(bias, channels, where);
+  if (b === null) return y;
   const shape = y.shape.map((d, i) => (i === 1 ? d : 1));
-  return y.add(reshape(bias, shape));
+  return y.add(reshape(b, shape));
 }
 
 /** The shared body of conv1d and conv2d on 4-D operands. */
 function convolve(x4: Tensor, w4: Tensor, options: Conv2dOptions, where: string, shown: [readonly number[], readonly number[]]): Tensor {
   const attrs = convAttrs(x4, w4, options, where, shown);
   const dtype = promoteTypes(x4.dtype, w4.dtype);
-  const bias = options.bias;
-  if (bias instanceof Tensor && kernels().conv2dBias !== undefined && bias.dtype === (isFloat(dtype) ? dtype : "float32") && bias.rank === 1 && bias.shape[0] === w4.shape[0]) {
-    return conv2dBiasOp(asFloat(x4, dtype), asFloat(w4, dtype), bias, attrs);
-  }
-  const y = conv2dOp(asFloat(x4, dtype), asFloat(w4, dtype), attrs);
-  return addBias(y, bias, w4.shape[0], where);
+  const x = asFloat(x4, dtype), w = asFloat(w4, dtype);
+  const bias = checkBias(options.bias, w4.shape[0], where);
+  // One kernel where the backend fuses the bias and no dtype promotion is needed.
+  if (bias !== null && bias.dtype === x.dtype && kernels().conv2dBias !== undefined) return conv2dBiasOp(x, w, bias, attrs);
+  return addBias(conv2dOp(x, w, attrs), bias, w4.shape[0], where);
 }
 
 /**
