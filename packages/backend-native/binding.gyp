@@ -27,13 +27,13 @@
         {
           "target_name": "bp_avx512",
           "type": "static_library",
-          "sources": ["csrc/gemm_avx512.cc", "csrc/optim_avx512.cc"],
+          "sources": ["csrc/gemm_avx512.cc", "csrc/optim_avx512.cc", "csrc/block_avx512.cc"],
           "cflags_cc": ["-mavx512f", "-mfma", "-mavx2", "-mprefer-vector-width=512"]
         },
         {
           "target_name": "bp_avx2",
           "type": "static_library",
-          "sources": ["csrc/gemm_avx2.cc", "csrc/optim_avx2.cc"],
+          "sources": ["csrc/gemm_avx2.cc", "csrc/optim_avx2.cc", "csrc/block_avx2.cc"],
           "cflags_cc": ["-mavx2", "-mfma"]
         }
       ]

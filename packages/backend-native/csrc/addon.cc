@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "block.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "optim.h"
@@ -491,10 +492,14 @@ Napi::Value KernelName(const Napi::CallbackInfo& info) { return Napi::String::Ne
 
 Napi::Value SelectIsa(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) return Napi::Boolean::New(info.Env(), false);
-  // One switch for every ISA-dispatched family (GEMM micro-kernels, optimizer loops).
+  // One switch for every ISA-dispatched family (GEMM micro-kernels, optimizer loops, the
+  // convolutions' block moves).
   const std::string isa = info[0].As<Napi::String>().Utf8Value();
   const bool ok = sgemm_select(isa.c_str());
-  if (ok) optim_select(isa.c_str());
+  if (ok) {
+    optim_select(isa.c_str());
+    block_select(isa.c_str());
+  }
   return Napi::Boolean::New(info.Env(), ok);
 }
 

@@ -7,11 +7,53 @@
 #include <cstring>
 #include <vector>
 
+#include "block.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "pool.h"
 
 namespace bp {
+namespace {
+
+#if defined(__x86_64__)
+const BlockIsa kBlockAvx512 = {block_copy_avx512, block_add_avx512};
+const BlockIsa kBlockAvx2 = {block_copy_avx2, block_add_avx2};
+#endif
+const BlockIsa kBlockPortable = {nullptr, nullptr};
+
+const BlockIsa* best_block() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return &kBlockAvx512;
+  if (__builtin_cpu_supports("avx2")) return &kBlockAvx2;
+#endif
+  return &kBlockPortable;
+}
+
+const BlockIsa* g_block = best_block();
+
+}  // namespace
+
+const BlockIsa& block_isa() { return *g_block; }
+
+bool block_select(const char* isa) {
+  if (std::strcmp(isa, "portable") == 0) {
+    g_block = &kBlockPortable;
+    return true;
+  }
+#if defined(__x86_64__)
+  if (std::strcmp(isa, "avx512") == 0 && __builtin_cpu_supports("avx512f")) {
+    g_block = &kBlockAvx512;
+    return true;
+  }
+  if (std::strcmp(isa, "avx2") == 0 && __builtin_cpu_supports("avx2")) {
+    g_block = &kBlockAvx2;
+    return true;
+  }
+#endif
+  return false;
+}
+
 namespace {
 
 template <typename T>
@@ -86,15 +128,49 @@ T* scratch(size_t n) {
   return static_cast<T*>(p);
 }
 
+// The ISA's block moves for T (float32 only; null: the scalar loops).
+template <typename T>
+inline BlockFn block_copy() { return nullptr; }
+template <>
+inline BlockFn block_copy<float>() { return block_isa().copy; }
+template <typename T>
+inline BlockFn block_add() { return nullptr; }
+template <>
+inline BlockFn block_add<float>() { return block_isa().add; }
+
+// The output rows [y0, y1) of kernel row i whose input row y * sh - pt + i * dh lies inside
+// the image (they are contiguous: the input row grows with y).
+inline void inside_rows(const ConvGeom& g, int64_t i, int64_t& y0, int64_t& y1) {
+  const int64_t lo = g.pt - i * g.dh, hi = g.h + g.pt - i * g.dh;  // need lo <= y * sh < hi
+  y0 = lo <= 0 ? 0 : (lo + g.sh - 1) / g.sh;
+  y1 = hi <= 0 ? 0 : (hi - 1) / g.sh + 1;
+  if (y0 > g.oh) y0 = g.oh;
+  if (y1 > g.oh) y1 = g.oh;
+  if (y1 < y0) y1 = y0;
+}
+
 // im2col of channels [c0, c0 + cg) of one image into col (rows ckk, row stride ld).
 template <typename T>
 void im2col(const T* x, const ConvGeom& g, int64_t c0, int64_t cg, T* col, int64_t ld) {
+  const BlockFn copy = block_copy<T>();
   int64_t row = 0;
   for (int64_t c = 0; c < cg; c++) {
     const T* plane = x + (c0 + c) * g.h * g.w;
     for (int64_t i = 0; i < g.kh; i++)
       for (int64_t j = 0; j < g.kw; j++, row++) {
         T* d = col + row * ld;
+        const int64_t ix0 = j * g.dw - g.pl;
+        if (copy != nullptr && g.sw == 1 && ix0 >= 0 && ix0 + g.ow <= g.w) {
+          // Every output column reads inside the row: the rows inside the image are one block.
+          int64_t y0, y1;
+          inside_rows(g, i, y0, y1);
+          for (int64_t q = 0; q < y0 * g.ow; q++) d[q] = T(0);
+          for (int64_t q = y1 * g.ow; q < g.oh * g.ow; q++) d[q] = T(0);
+          if (y1 > y0)
+            copy(reinterpret_cast<const float*>(plane + (y0 * g.sh - g.pt + i * g.dh) * g.w + ix0), g.sh * g.w,
+                 reinterpret_cast<float*>(d + y0 * g.ow), g.ow, y1 - y0, g.ow);
+          continue;
+        }
         for (int64_t y = 0; y < g.oh; y++, d += g.ow) {
           const int64_t iy = y * g.sh - g.pt + i * g.dh;
           if (iy < 0 || iy >= g.h) {
@@ -118,12 +194,22 @@ void im2col(const T* x, const ConvGeom& g, int64_t c0, int64_t cg, T* col, int64
 // Adds col (rows ckk, row stride ld) back into channels [c0, c0 + cg) of one image's gradient.
 template <typename T>
 void col2im(const T* col, int64_t ld, const ConvGeom& g, int64_t c0, int64_t cg, T* gx) {
+  const BlockFn add = block_add<T>();
   int64_t row = 0;
   for (int64_t c = 0; c < cg; c++) {
     T* plane = gx + (c0 + c) * g.h * g.w;
     for (int64_t i = 0; i < g.kh; i++)
       for (int64_t j = 0; j < g.kw; j++, row++) {
         const T* d = col + row * ld;
+        const int64_t ix0 = j * g.dw - g.pl;
+        if (add != nullptr && g.sw == 1 && ix0 >= 0 && ix0 + g.ow <= g.w) {
+          int64_t y0, y1;
+          inside_rows(g, i, y0, y1);
+          if (y1 > y0)
+            add(reinterpret_cast<const float*>(d + y0 * g.ow), g.ow,
+                reinterpret_cast<float*>(plane + (y0 * g.sh - g.pt + i * g.dh) * g.w + ix0), g.sh * g.w, y1 - y0, g.ow);
+          continue;
+        }
         for (int64_t y = 0; y < g.oh; y++, d += g.ow) {
           const int64_t iy = y * g.sh - g.pt + i * g.dh;
           if (iy < 0 || iy >= g.h) continue;

@@ -24,6 +24,12 @@ function adamUpdate(...args: Parameters<NonNullable<Backend["adamUpdate"]>>): vo
   b.adamUpdate(...args);
 }
 
+function contiguous(shape: readonly number[]): number[] {
+  const strides = shape.map(() => 1);
+  for (let i = shape.length - 2; i >= 0; i--) strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
 function expectClose(actual: Tensor, expected: Tensor, tol: number): void {
   expect([...actual.shape]).toEqual([...expected.shape]);
   const a = actual.toArray() as number[] | number[][];
@@ -280,6 +286,41 @@ describe("native backend: every float32 GEMM micro-kernel gives the same product
       if (!addon.selectIsa(isa)) ctx.skip();
       try {
         expectClose(native().matmul(a, b), expected, 1e-5);
+      } finally {
+        addon.selectIsa(original);
+      }
+    });
+  }
+});
+
+describe("native backend: every ISA's convolution block moves give the same convolution", () => {
+  const addon = loadAddon();
+  const original = addon.kernelName().split(" ")[0];
+  const gen = new Generator(11);
+  // Widths below, at and above one vector (8 and 16 lanes), padding on every side (rows that
+  // fall outside the image in y, columns that make a kernel column take the scalar path in x),
+  // vertical stride and dilation.
+  const cases = [
+    { x: [3, 4, 13, 13], w: [6, 4, 3, 3], stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1] },
+    { x: [2, 3, 9, 40], w: [5, 3, 3, 2], stride: [2, 1], padding: [2, 1, 1, 0], dilation: [2, 1] },
+    { x: [2, 2, 20, 17], w: [4, 2, 4, 3], stride: [1, 1], padding: [1, 3, 2, 1], dilation: [1, 2] },
+    { x: [1, 1, 5, 8], w: [2, 1, 5, 1], stride: [3, 1], padding: [4, 4, 0, 0], dilation: [1, 1] },
+  ] as const;
+  for (const isa of ["portable", "avx2", "avx512"]) {
+    it(`${isa} (skipped where the CPU lacks it)`, (ctx) => {
+      if (!addon.selectIsa(isa)) ctx.skip();
+      try {
+        for (const c of cases) {
+          const attrs = { stride: [...c.stride] as [number, number], padding: [...c.padding] as [number, number, number, number], dilation: [...c.dilation] as [number, number], groups: 1 };
+          const xSize = c.x.reduce((p, d) => p * d, 1);
+          const wSize = c.w.reduce((p, d) => p * d, 1);
+          const x = rawView("float32", xSize, [...c.x], contiguous(c.x), 0, gen);
+          const w = rawView("float32", wSize, [...c.w], contiguous(c.w), 0, gen);
+          const y = js.conv2d(x, w, attrs);
+          expectClose(native().conv2d(x, w, attrs), y, 1e-4);
+          expectClose(native().conv2dBackwardInput(y, w, x.shape, attrs), js.conv2dBackwardInput(y, w, x.shape, attrs), 1e-4);
+          expectClose(native().conv2dBackwardWeight(x, y, w.shape, attrs), js.conv2dBackwardWeight(x, y, w.shape, attrs), 1e-3);
+        }
       } finally {
         addon.selectIsa(original);
       }
