@@ -16,8 +16,8 @@ namespace bp {
 namespace {
 
 #if defined(__x86_64__)
-const BlockIsa kBlockAvx512 = {block_copy_avx512, block_add_avx512};
-const BlockIsa kBlockAvx2 = {block_copy_avx2, block_add_avx2};
+const BlockIsa kBlockAvx512 = {block_copy_avx512, col2im_plane_avx512};
+const BlockIsa kBlockAvx2 = {block_copy_avx2, col2im_plane_avx2};
 #endif
 const BlockIsa kBlockPortable = {nullptr, nullptr};
 
@@ -134,9 +134,9 @@ inline BlockFn block_copy() { return nullptr; }
 template <>
 inline BlockFn block_copy<float>() { return block_isa().copy; }
 template <typename T>
-inline BlockFn block_add() { return nullptr; }
+inline PlaneFn col2im_plane() { return nullptr; }
 template <>
-inline BlockFn block_add<float>() { return block_isa().add; }
+inline PlaneFn col2im_plane<float>() { return block_isa().col2imPlane; }
 
 // The output rows [y0, y1) of kernel row i whose input row y * sh - pt + i * dh lies inside
 // the image (they are contiguous: the input row grows with y).
@@ -191,25 +191,29 @@ void im2col(const T* x, const ConvGeom& g, int64_t c0, int64_t cg, T* col, int64
   }
 }
 
-// Adds col (rows ckk, row stride ld) back into channels [c0, c0 + cg) of one image's gradient.
+// True when col2im writes every element of its planes itself (the ISA's plane gather), so the
+// gradient needs no zeroing first.
+template <typename T>
+inline bool col2im_writes(const ConvGeom& g) {
+  return col2im_plane<T>() != nullptr && g.sw == 1;
+}
+
+// Adds col (rows ckk, row stride ld) back into channels [c0, c0 + cg) of one image's gradient
+// (or, where col2im_writes, writes them).
 template <typename T>
 void col2im(const T* col, int64_t ld, const ConvGeom& g, int64_t c0, int64_t cg, T* gx) {
-  const BlockFn add = block_add<T>();
+  if (col2im_writes<T>(g)) {
+    const PlaneFn gather = col2im_plane<T>();
+    for (int64_t c = 0; c < cg; c++)
+      gather(reinterpret_cast<const float*>(col + c * g.kh * g.kw * ld), ld, g, reinterpret_cast<float*>(gx + (c0 + c) * g.h * g.w));
+    return;
+  }
   int64_t row = 0;
   for (int64_t c = 0; c < cg; c++) {
     T* plane = gx + (c0 + c) * g.h * g.w;
     for (int64_t i = 0; i < g.kh; i++)
       for (int64_t j = 0; j < g.kw; j++, row++) {
         const T* d = col + row * ld;
-        const int64_t ix0 = j * g.dw - g.pl;
-        if (add != nullptr && g.sw == 1 && ix0 >= 0 && ix0 + g.ow <= g.w) {
-          int64_t y0, y1;
-          inside_rows(g, i, y0, y1);
-          if (y1 > y0)
-            add(reinterpret_cast<const float*>(d + y0 * g.ow), g.ow,
-                reinterpret_cast<float*>(plane + (y0 * g.sh - g.pt + i * g.dh) * g.w + ix0), g.sh * g.w, y1 - y0, g.ow);
-          continue;
-        }
         for (int64_t y = 0; y < g.oh; y++, d += g.ow) {
           const int64_t iy = y * g.sh - g.pt + i * g.dh;
           if (iy < 0 || iy >= g.h) continue;
@@ -304,7 +308,7 @@ void conv_bwd_input(const View& gyv, const View& wv, const View& ov, const ConvG
   const T* w = wv.ptr<T>() + wv.off;
   T* o = ov.ptr<T>() + ov.off;
   const ConvBatch cb(g);
-  std::memset(o, 0, sizeof(T) * g.n * g.c * g.h * g.w);
+  if (!col2im_writes<T>(g)) std::memset(o, 0, sizeof(T) * g.n * g.c * g.h * g.w);
   const int64_t batches = (g.n + cb.nb - 1) / cb.nb;
   auto run = [&](int64_t b0, int64_t b1) {
     const int nt = inside_parallel() ? 1 : num_threads();

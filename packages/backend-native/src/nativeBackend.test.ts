@@ -298,13 +298,15 @@ describe("native backend: every ISA's convolution block moves give the same conv
   const original = addon.kernelName().split(" ")[0];
   const gen = new Generator(11);
   // Widths below, at and above one vector (8 and 16 lanes), padding on every side (rows that
-  // fall outside the image in y, columns that make a kernel column take the scalar path in x),
-  // vertical stride and dilation.
+  // fall outside the image in y, kernel columns that reach past the row in x), vertical stride
+  // and dilation.
   const cases = [
     { x: [3, 4, 13, 13], w: [6, 4, 3, 3], stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1] },
     { x: [2, 3, 9, 40], w: [5, 3, 3, 2], stride: [2, 1], padding: [2, 1, 1, 0], dilation: [2, 1] },
     { x: [2, 2, 20, 17], w: [4, 2, 4, 3], stride: [1, 1], padding: [1, 3, 2, 1], dilation: [1, 2] },
     { x: [1, 1, 5, 8], w: [2, 1, 5, 1], stride: [3, 1], padding: [4, 4, 0, 0], dilation: [1, 1] },
+    // A kernel wider than the 32 columns col2im sums in registers at a time.
+    { x: [1, 2, 3, 40], w: [2, 2, 1, 35], stride: [1, 1], padding: [0, 0, 1, 2], dilation: [1, 1] },
   ] as const;
   for (const isa of ["portable", "avx2", "avx512"]) {
     it(`${isa} (skipped where the CPU lacks it)`, (ctx) => {
