@@ -1,7 +1,7 @@
-// The column-matrix moves of float32 convolutions, compiled per ISA with masked vector moves
+// Row kernels of float32 convolutions and pooling, compiled per ISA with masked vector moves
 // for the ragged ends of rows and chosen by cpuid at load: im2col copies blocks of an input
-// plane into the column matrix, col2im gathers a plane's gradient back from it. A null
-// function means the plain loops of nn.cc.
+// plane into the column matrix, col2im gathers a plane's gradient back from it, and the common
+// 2 x 2 max pool takes 16 windows per step. A null function means the plain loops of nn.cc.
 #pragma once
 #include <cstdint>
 
@@ -19,9 +19,16 @@ typedef void (*BlockFn)(const float* src, int64_t ss, float* dst, int64_t ds, in
 // stalls on every load that overlaps the previous, shifted store).
 typedef void (*PlaneFn)(const float* col, int64_t ld, const ConvGeom& g, float* plane);
 
+// One output row of a 2 x 2, stride 2 max pool whose windows lie inside the input: input rows
+// r0 and r0 + w (row 2y of its plane, whose first element has plane index `at`), ow outputs.
+// best[x] is the window's maximum (a NaN wins, the first in window order), where[x] its plane
+// index (the first of equal maxima), exactly as the scalar loop of nn.cc.
+typedef void (*Pool2Fn)(const float* r0, int64_t w, int64_t ow, int32_t at, float* best, int32_t* where);
+
 struct BlockIsa {
   BlockFn copy;
   PlaneFn col2imPlane;
+  Pool2Fn maxpool2x2Row;  // null on AVX2: the scalar loop
 };
 
 // The block moves chosen at load (or by block_select); their functions are null on a CPU
@@ -33,6 +40,7 @@ bool block_select(const char* isa);
 #if defined(__x86_64__)
 void block_copy_avx512(const float* src, int64_t ss, float* dst, int64_t ds, int64_t rows, int64_t cols);
 void col2im_plane_avx512(const float* col, int64_t ld, const ConvGeom& g, float* plane);
+void maxpool2x2_row_avx512(const float* r0, int64_t w, int64_t ow, int32_t at, float* best, int32_t* where);
 void block_copy_avx2(const float* src, int64_t ss, float* dst, int64_t ds, int64_t rows, int64_t cols);
 void col2im_plane_avx2(const float* col, int64_t ld, const ConvGeom& g, float* plane);
 #endif

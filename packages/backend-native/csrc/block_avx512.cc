@@ -61,4 +61,38 @@ void col2im_plane_avx512(const float* col, int64_t ld, const ConvGeom& g, float*
   }
 }
 
+void maxpool2x2_row_avx512(const float* r0, int64_t w, int64_t ow, int32_t at, float* best, int32_t* where) {
+  const float* r1 = r0 + w;
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i w32 = _mm512_set1_epi32(static_cast<int>(w));
+  for (int64_t x0 = 0; x0 < ow; x0 += 16) {
+    const int64_t n = ow - x0 < 16 ? ow - x0 : 16;  // outputs in this step: 2n inputs per row
+    const __mmask16 lo = static_cast<__mmask16>(n >= 8 ? 0xFFFF : (1u << (2 * n)) - 1);
+    const __mmask16 hi = static_cast<__mmask16>(n <= 8 ? 0 : (1u << (2 * (n - 8))) - 1);
+    const float* a = r0 + 2 * x0;
+    const float* b = r1 + 2 * x0;
+    const __m512 a0 = _mm512_maskz_loadu_ps(lo, a), a1 = _mm512_maskz_loadu_ps(hi, a + 16);
+    const __m512 b0 = _mm512_maskz_loadu_ps(lo, b), b1 = _mm512_maskz_loadu_ps(hi, b + 16);
+    // Taps in window order: (0, 0), (0, 1), (1, 0), (1, 1).
+    const __m512 t[4] = {_mm512_permutex2var_ps(a0, even, a1), _mm512_permutex2var_ps(a0, odd, a1),
+                         _mm512_permutex2var_ps(b0, even, b1), _mm512_permutex2var_ps(b0, odd, b1)};
+    const __m512i first = _mm512_add_epi32(_mm512_set1_epi32(at + static_cast<int32_t>(2 * x0)), even);
+    const __m512i idx[4] = {first, _mm512_add_epi32(first, _mm512_set1_epi32(1)), _mm512_add_epi32(first, w32),
+                            _mm512_add_epi32(first, _mm512_add_epi32(w32, _mm512_set1_epi32(1)))};
+    __m512 m = t[0];
+    __m512i mi = idx[0];
+    for (int k = 1; k < 4; k++) {
+      // beats(v, m): v > m, or v is NaN and m is not.
+      const __mmask16 take = _mm512_cmp_ps_mask(t[k], m, _CMP_GT_OQ) |
+                             (_mm512_cmp_ps_mask(t[k], t[k], _CMP_UNORD_Q) & _mm512_cmp_ps_mask(m, m, _CMP_ORD_Q));
+      m = _mm512_mask_blend_ps(take, m, t[k]);
+      mi = _mm512_mask_blend_epi32(take, mi, idx[k]);
+    }
+    const __mmask16 out = static_cast<__mmask16>((1u << n) - 1);
+    _mm512_mask_storeu_ps(best + x0, out, m);
+    _mm512_mask_storeu_epi32(where + x0, out, mi);
+  }
+}
+
 }  // namespace bp

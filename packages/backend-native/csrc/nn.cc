@@ -16,10 +16,10 @@ namespace bp {
 namespace {
 
 #if defined(__x86_64__)
-const BlockIsa kBlockAvx512 = {block_copy_avx512, col2im_plane_avx512};
-const BlockIsa kBlockAvx2 = {block_copy_avx2, col2im_plane_avx2};
+const BlockIsa kBlockAvx512 = {block_copy_avx512, col2im_plane_avx512, maxpool2x2_row_avx512};
+const BlockIsa kBlockAvx2 = {block_copy_avx2, col2im_plane_avx2, nullptr};
 #endif
-const BlockIsa kBlockPortable = {nullptr, nullptr};
+const BlockIsa kBlockPortable = {nullptr, nullptr, nullptr};
 
 const BlockIsa* best_block() {
 #if defined(__x86_64__)
@@ -421,6 +421,12 @@ inline bool beats(T v, T best) {
   return v > best || (v != v && best == best);
 }
 
+// The ISA's 2 x 2 max-pool row (float32 only; null: the scalar loop).
+template <typename T>
+inline Pool2Fn maxpool2x2_row() { return nullptr; }
+template <>
+inline Pool2Fn maxpool2x2_row<float>() { return block_isa().maxpool2x2Row; }
+
 template <typename T>
 void maxpool(const View& xv, const View& ov, const View& iv, const PoolGeom& g) {
   const T* x = xv.ptr<T>() + xv.off;
@@ -436,6 +442,13 @@ void maxpool(const View& xv, const View& ov, const View& iv, const PoolGeom& g) 
       const T* base = x + plane * g.h * g.w;
       T* op = o + plane * g.oh * g.ow;
       int32_t* ip = id + plane * g.oh * g.ow;
+      const Pool2Fn row2 = maxpool2x2_row<T>();
+      if (inside && pool2x2 && row2 != nullptr) {
+        for (int64_t y = 0; y < g.oh; y++)
+          row2(reinterpret_cast<const float*>(base + 2 * y * g.w), g.w, g.ow, static_cast<int32_t>(2 * y * g.w),
+               reinterpret_cast<float*>(op + y * g.ow), ip + y * g.ow);
+        continue;
+      }
       if (inside && pool2x2) {
         // The common 2 x 2, stride 2 window: its four taps in one pass per output.
         for (int64_t y = 0; y < g.oh; y++) {

@@ -293,7 +293,7 @@ describe("native backend: every float32 GEMM micro-kernel gives the same product
   }
 });
 
-describe("native backend: every ISA's convolution block moves give the same convolution", () => {
+describe("native backend: every ISA's convolution and pooling row kernels give the same results", () => {
   const addon = loadAddon();
   const original = addon.kernelName().split(" ")[0];
   const gen = new Generator(11);
@@ -323,6 +323,17 @@ describe("native backend: every ISA's convolution block moves give the same conv
           expectClose(native().conv2dBackwardInput(y, w, x.shape, attrs), js.conv2dBackwardInput(y, w, x.shape, attrs), 1e-4);
           expectClose(native().conv2dBackwardWeight(x, y, w.shape, attrs), js.conv2dBackwardWeight(x, y, w.shape, attrs), 1e-3);
         }
+        // The 2 x 2 max pool: 17 outputs per row (a step of 16 and a ragged one), an odd width
+        // (the last column unread), ties and NaNs (the first maximum and the first NaN win).
+        const n = 3 * 2 * 9 * 35;
+        const x = rawView("float32", n, [3, 2, 9, 35], contiguous([3, 2, 9, 35]), 0, gen);
+        for (let i = 0; i < n; i++) x.storage.data[i] = i % 53 === 0 ? NaN : Math.round(x.storage.data[i] * 2);
+        const attrs = { kernel: [2, 2] as [number, number], stride: [2, 2] as [number, number], padding: [0, 0] as [number, number], dilation: [1, 1] as [number, number], countIncludePad: false };
+        const [o, idx] = native().maxPool2d(x, attrs);
+        const [oe, idxe] = js.maxPool2d(x, attrs);
+        expect(o.shape).toEqual([3, 2, 4, 17]);
+        expect(Array.from(idx.storage.data)).toEqual(Array.from(idxe.storage.data));
+        expect(Array.from(o.storage.data)).toEqual(Array.from(oe.storage.data));
       } finally {
         addon.selectIsa(original);
       }
