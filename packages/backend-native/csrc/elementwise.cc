@@ -74,12 +74,13 @@ inline C uop(C x, C p0, C p1) {
 }
 constexpr int kLogicalNot = 26;
 
-// Elements per thread before a kernel splits across threads. A hand-off to a second thread
-// costs tens of microseconds idle and hundreds under load (measured on a loaded 2-core
-// machine: add over 1M float32 took 108 us on one thread, 586-702 us split in two), so
-// memory-bound loops split only from 2M elements and transcendental ones from 256K.
-constexpr int64_t kGrainCheap = 1 << 20;
-constexpr int64_t kGrainCostly = 1 << 17;
+// Elements per thread before a kernel splits across threads. One core cannot keep enough
+// loads in flight to reach the memory's bandwidth: relu over 1.4M float32 (5.5 MB in and out)
+// took 145 us on one thread and 78 on two, and the benchmark CNN ran 7.2k -> 7.6k samples/s
+// with this grain instead of 1M. Dynamic runs keep a helper that arrives late from costing
+// more than the caller doing the whole loop itself.
+// (Transcendental loops, compute-bound, split from the same size.)
+constexpr int64_t kGrain = 1 << 17;
 
 // Stores a kernel result. Comparisons and logical ops yield exactly 0 or 1, which need none of
 // JavaScript's wrap-around conversion (whose branches and fmod keep the loop from vectorising).
@@ -108,8 +109,7 @@ void unary_typed(const View& x, const View& o, double p0d, double p1d) {
       for (int64_t i = 0; i < n; i++) op[i * os] = store<OP == kLogicalNot, O>(uop<OP, C>(static_cast<C>(xp[i * xs]), p0, p1));
     }
   };
-  constexpr bool costly = (OP >= 3 && OP <= 6) || (OP >= 11 && OP <= 14) || (OP >= 17 && OP <= 21);
-  w.run_parallel(base, row, costly ? kGrainCostly : kGrainCheap);
+  w.run_parallel(base, row, kGrain);
 }
 
 template <int OP>
@@ -182,7 +182,7 @@ void binary_typed(const View& a, const View& b, const View& o) {
       for (int64_t i = 0; i < n; i++) op[i * os] = store<kBoolOut<OP>, O>(bop<OP, C>(static_cast<C>(ap[i * as]), static_cast<C>(bp[i * bs])));
     }
   };
-  w.run_parallel(base, row, OP == 4 ? kGrainCostly : kGrainCheap);
+  w.run_parallel(base, row, kGrain);
 }
 
 template <int OP>
@@ -216,7 +216,7 @@ void where_typed(const View& c, const View& a, const View& b, const View& o) {
     T* op = od + off[3];
     for (int64_t i = 0; i < n; i++) op[i * inc[3]] = cp[i * inc[0]] != 0 ? ap[i * inc[1]] : bp[i * inc[2]];
   };
-  w.run_parallel(base, row, kGrainCheap);
+  w.run_parallel(base, row, kGrain);
 }
 
 template <typename TI, typename TO>
@@ -241,7 +241,7 @@ void copy_typed(const View& x, const View& o) {
       for (int64_t i = 0; i < n; i++) op[i * os] = Conv<TO>::put(static_cast<typename Conv<TO>::C>(xp[i * xs]));
     }
   };
-  w.run_parallel(base, row, kGrainCheap);
+  w.run_parallel(base, row, kGrain);
 }
 
 template <typename T>
@@ -258,7 +258,7 @@ void fill_typed(const View& o, double value) {
     else
       for (int64_t i = 0; i < n; i++) op[i * inc[0]] = v;
   };
-  w.run_parallel(base, row, kGrainCheap);
+  w.run_parallel(base, row, kGrain);
 }
 
 // ---- reductions ----
@@ -416,7 +416,7 @@ void softmax_typed(bool isLog, const View& x, int axis, const View& o) {
       }
     }
   };
-  w.run_parallel(base, row, n > 0 ? kGrainCostly / n + 1 : kGrainCostly);
+  w.run_parallel(base, row, n > 0 ? kGrain / n + 1 : kGrain);
 }
 
 }  // namespace
