@@ -183,7 +183,7 @@ describe("native backend: large and threaded kernels match the JS reference", ()
       }
     });
 
-    it(`elementwise over 270k strided elements (transcendental ops split), ${threads} thread(s)`, () => {
+    it(`elementwise over 270k strided elements (split across threads), ${threads} thread(s)`, () => {
       native().setNumThreads(threads);
       const a = rawView("float32", 2 * 600 * 450, [600, 450], [1, 1200], 0, gen);
       const b = rawView("float32", 450, [600, 450], [0, 1], 0, gen);
