@@ -314,8 +314,8 @@ describe("native backend: every ISA's convolution and pooling row kernels give t
       try {
         for (const c of cases) {
           const attrs = { stride: [...c.stride] as [number, number], padding: [...c.padding] as [number, number, number, number], dilation: [...c.dilation] as [number, number], groups: 1 };
-          const xSize = c.x.reduce((p, d) => p * d, 1);
-          const wSize = c.w.reduce((p, d) => p * d, 1);
+          const xSize = c.x.reduce<number>((p, d) => p * d, 1);
+          const wSize = c.w.reduce<number>((p, d) => p * d, 1);
           const x = rawView("float32", xSize, [...c.x], contiguous(c.x), 0, gen);
           const w = rawView("float32", wSize, [...c.w], contiguous(c.w), 0, gen);
           const y = js.conv2d(x, w, attrs);
