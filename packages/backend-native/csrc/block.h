@@ -25,6 +25,27 @@ typedef void (*PlaneFn)(const float* col, int64_t ld, const ConvGeom& g, float* 
 // index (the first of equal maxima), exactly as the scalar loop of nn.cc.
 typedef void (*Pool2Fn)(const float* r0, int64_t w, int64_t ow, int32_t at, float* best, int32_t* where);
 
+// (static: each ISA's file compiles its own copy with its own flags; a shared inline copy
+// could reach an AVX2-only CPU as AVX-512 code.)
+// Shared by the col2im gathers: the column row y that input row iy takes from kernel row i
+// (iy = y * sh - pt + i * dh), or g.oh when there is none. Stride 1 needs no division (one per
+// kernel row would cost more than the row's loads).
+static inline int64_t col2im_source_row(const ConvGeom& g, int64_t iy, int64_t i) {
+  const int64_t t = iy + g.pt - i * g.dh;  // y * sh
+  const int64_t y = t < 0 ? g.oh : g.sh == 1 ? t : t % g.sh != 0 ? g.oh : t / g.sh;
+  return y < g.oh ? y : g.oh;
+}
+
+// Shared by the col2im gathers: of `lanes` output columns from ix0, the lanes [lo, hi) that
+// kernel column j feeds (column x of its row feeds ix = x + off, off = j * dw - pl, 0 <= x < ow;
+// hi <= lo when it feeds none). Returns off.
+static inline int64_t col2im_tap_lanes(const ConvGeom& g, int64_t j, int64_t ix0, int64_t lanes, int64_t& lo, int64_t& hi) {
+  const int64_t off = j * g.dw - g.pl;
+  lo = off - ix0 > 0 ? off - ix0 : 0;
+  hi = g.ow + off - ix0 < lanes ? g.ow + off - ix0 : lanes;
+  return off;
+}
+
 struct BlockIsa {
   BlockFn copy;
   PlaneFn col2imPlane;

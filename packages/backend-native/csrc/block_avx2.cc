@@ -35,9 +35,8 @@ void col2im_plane_avx2(const float* col, int64_t ld, const ConvGeom& g, float* p
     for (int64_t j0 = 0; j0 < g.kw; j0 += kCols) {
       const int64_t j1 = g.kw - j0 < kCols ? g.kw : j0 + kCols;
       for (int64_t j = j0; j < j1; j++) {
-        const int64_t off = j * g.dw - g.pl;
-        const int64_t lo = off - ix0 > 0 ? off - ix0 : 0;
-        const int64_t hi = g.ow + off - ix0 < lanes ? g.ow + off - ix0 : lanes;
+        int64_t lo, hi;
+        const int64_t off = col2im_tap_lanes(g, j, ix0, lanes, lo, hi);
         // Lanes lo <= L < hi: (L > lo - 1) and (hi > L); none when hi <= lo.
         masks[j - j0] = _mm256_and_si256(_mm256_cmpgt_epi32(iota, _mm256_set1_epi32(static_cast<int>(lo) - 1)),
                                          _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(hi)), iota));
@@ -47,10 +46,8 @@ void col2im_plane_avx2(const float* col, int64_t ld, const ConvGeom& g, float* p
         float* dst = plane + iy * g.w + ix0;
         __m256 acc = j0 == 0 ? _mm256_setzero_ps() : _mm256_maskload_ps(dst, out);
         for (int64_t i = 0; i < g.kh; i++) {
-          const int64_t t = iy + g.pt - i * g.dh;  // y * sh
-          if (t < 0) continue;
-          const int64_t y = g.sh == 1 ? t : (t % g.sh != 0 ? g.oh : t / g.sh);
-          if (y >= g.oh) continue;
+          const int64_t y = col2im_source_row(g, iy, i);
+          if (y == g.oh) continue;
           const uintptr_t base = reinterpret_cast<uintptr_t>(col + i * g.kw * ld + j0 * ld + y * g.ow);
           for (int64_t j = 0; j < j1 - j0; j++) {
             const float* at = reinterpret_cast<const float*>(base + shift[j] * static_cast<intptr_t>(sizeof(float)));

@@ -31,10 +31,8 @@ void col2im_plane_avx512(const float* col, int64_t ld, const ConvGeom& g, float*
       // groups add to the row already stored.
       const int64_t j1 = g.kw - j0 < kCols ? g.kw : j0 + kCols;
       for (int64_t j = j0; j < j1; j++) {
-        // Lane L is output column ix0 + L, fed by column x = ix0 + L - off when 0 <= x < ow.
-        const int64_t off = j * g.dw - g.pl;
-        const int64_t lo = off - ix0 > 0 ? off - ix0 : 0;
-        const int64_t hi = g.ow + off - ix0 < lanes ? g.ow + off - ix0 : lanes;
+        int64_t lo, hi;
+        const int64_t off = col2im_tap_lanes(g, j, ix0, lanes, lo, hi);
         masks[j - j0] = hi <= lo ? 0 : static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1));
         shift[j - j0] = (j - j0) * ld + ix0 - off;
       }
@@ -43,11 +41,8 @@ void col2im_plane_avx512(const float* col, int64_t ld, const ConvGeom& g, float*
         float* dst = plane + iy * g.w + ix0;
         __m512 acc = j0 == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(out, dst);
         for (int64_t i = 0; i < g.kh; i++) {
-          const int64_t t = iy + g.pt - i * g.dh;  // y * sh
-          if (t < 0) continue;
-          // (A division per kernel row would cost more than the row's loads: stride 1 skips it.)
-          const int64_t y = g.sh == 1 ? t : (t % g.sh != 0 ? g.oh : t / g.sh);
-          if (y >= g.oh) continue;
+          const int64_t y = col2im_source_row(g, iy, i);
+          if (y == g.oh) continue;
           const uintptr_t base = reinterpret_cast<uintptr_t>(col + i * g.kw * ld + j0 * ld + y * g.ow);
           for (int64_t j = 0; j < j1 - j0; j++) {
             // Lanes below the mask would read before the column row: masked off, never touched.

@@ -128,15 +128,11 @@ T* scratch(size_t n) {
   return static_cast<T*>(p);
 }
 
-// The ISA's block moves for T (float32 only; null: the scalar loops).
+// The ISA's row kernels for T: float32 only; other dtypes get none (the scalar loops).
 template <typename T>
-inline BlockFn block_copy() { return nullptr; }
+inline const BlockIsa& row_kernels() { return kBlockPortable; }
 template <>
-inline BlockFn block_copy<float>() { return block_isa().copy; }
-template <typename T>
-inline PlaneFn col2im_plane() { return nullptr; }
-template <>
-inline PlaneFn col2im_plane<float>() { return block_isa().col2imPlane; }
+inline const BlockIsa& row_kernels<float>() { return block_isa(); }
 
 // The output rows [y0, y1) of kernel row i whose input row y * sh - pt + i * dh lies inside
 // the image (they are contiguous: the input row grows with y).
@@ -152,7 +148,7 @@ inline void inside_rows(const ConvGeom& g, int64_t i, int64_t& y0, int64_t& y1) 
 // im2col of channels [c0, c0 + cg) of one image into col (rows ckk, row stride ld).
 template <typename T>
 void im2col(const T* x, const ConvGeom& g, int64_t c0, int64_t cg, T* col, int64_t ld) {
-  const BlockFn copy = block_copy<T>();
+  const BlockFn copy = row_kernels<T>().copy;
   int64_t row = 0;
   for (int64_t c = 0; c < cg; c++) {
     const T* plane = x + (c0 + c) * g.h * g.w;
@@ -195,7 +191,7 @@ void im2col(const T* x, const ConvGeom& g, int64_t c0, int64_t cg, T* col, int64
 // gradient needs no zeroing first.
 template <typename T>
 inline bool col2im_writes(const ConvGeom& g) {
-  return col2im_plane<T>() != nullptr && g.sw == 1;
+  return row_kernels<T>().col2imPlane != nullptr && g.sw == 1;
 }
 
 // Adds col (rows ckk, row stride ld) back into channels [c0, c0 + cg) of one image's gradient
@@ -203,7 +199,7 @@ inline bool col2im_writes(const ConvGeom& g) {
 template <typename T>
 void col2im(const T* col, int64_t ld, const ConvGeom& g, int64_t c0, int64_t cg, T* gx) {
   if (col2im_writes<T>(g)) {
-    const PlaneFn gather = col2im_plane<T>();
+    const PlaneFn gather = row_kernels<T>().col2imPlane;
     for (int64_t c = 0; c < cg; c++)
       gather(reinterpret_cast<const float*>(col + c * g.kh * g.kw * ld), ld, g, reinterpret_cast<float*>(gx + (c0 + c) * g.h * g.w));
     return;
@@ -421,12 +417,6 @@ inline bool beats(T v, T best) {
   return v > best || (v != v && best == best);
 }
 
-// The ISA's 2 x 2 max-pool row (float32 only; null: the scalar loop).
-template <typename T>
-inline Pool2Fn maxpool2x2_row() { return nullptr; }
-template <>
-inline Pool2Fn maxpool2x2_row<float>() { return block_isa().maxpool2x2Row; }
-
 template <typename T>
 void maxpool(const View& xv, const View& ov, const View& iv, const PoolGeom& g) {
   const T* x = xv.ptr<T>() + xv.off;
@@ -437,12 +427,12 @@ void maxpool(const View& xv, const View& ov, const View& iv, const PoolGeom& g) 
   const bool inside = g.ph == 0 && g.pw == 0 && g.oh > 0 && g.ow > 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.h &&
                       (g.ow - 1) * g.sw + (g.kw - 1) * g.dw < g.w;
   const bool pool2x2 = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1;
+  const Pool2Fn row2 = row_kernels<T>().maxpool2x2Row;
   auto task = [&](int64_t b, int64_t e) {
     for (int64_t plane = b; plane < e; plane++) {
       const T* base = x + plane * g.h * g.w;
       T* op = o + plane * g.oh * g.ow;
       int32_t* ip = id + plane * g.oh * g.ow;
-      const Pool2Fn row2 = maxpool2x2_row<T>();
       if (inside && pool2x2 && row2 != nullptr) {
         for (int64_t y = 0; y < g.oh; y++)
           row2(reinterpret_cast<const float*>(base + 2 * y * g.w), g.w, g.ow, static_cast<int32_t>(2 * y * g.w),
