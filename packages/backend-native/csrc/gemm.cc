@@ -19,6 +19,8 @@ struct Micro {
   int mr, nr;
   void (*fn)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate, const T* bias, bool relu);
   const char* name;
+  // Partial tiles (rows < mr or cols < nr) straight into C; null: through a buffer tile.
+  void (*edge)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate, const T* bias, bool relu, int rows, int cols);
   // Packs transposed B panels (and row-major A panels) with SIMD (set only for micro-kernels
   // of an AVX2-capable CPU).
   void (*packBt)(const T* b, int64_t ld, int64_t nc, int64_t kc, int nr, int64_t p0, int64_t p1, T* dst);
@@ -48,11 +50,11 @@ void micro_portable(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool 
   }
 }
 
-const Micro<float> kPortable32 = {4, 8, micro_portable<float, 4, 8>, "portable 4x8", nullptr};
-const Micro<double> kPortable64 = {4, 8, micro_portable<double, 4, 8>, "portable 4x8", nullptr};
+const Micro<float> kPortable32 = {4, 8, micro_portable<float, 4, 8>, "portable 4x8", nullptr, nullptr};
+const Micro<double> kPortable64 = {4, 8, micro_portable<double, 4, 8>, "portable 4x8", nullptr, nullptr};
 #if defined(__x86_64__)
-const Micro<float> kAvx512 = {12, 32, sgemm_micro_avx512_12x32, "avx512 12x32", sgemm_pack_bt_avx2};
-const Micro<float> kAvx2 = {6, 16, sgemm_micro_avx2_6x16, "avx2 6x16", sgemm_pack_bt_avx2};
+const Micro<float> kAvx512 = {12, 32, sgemm_micro_avx512_12x32, "avx512 12x32", sgemm_edge_avx512_12x32, sgemm_pack_bt_avx2};
+const Micro<float> kAvx2 = {6, 16, sgemm_micro_avx2_6x16, "avx2 6x16", sgemm_edge_avx2_6x16, sgemm_pack_bt_avx2};
 bool has_avx512() { return __builtin_cpu_supports("avx512f"); }
 bool has_avx2() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 #endif
@@ -171,15 +173,20 @@ void pack_b(const T* b, int64_t brs, int64_t bcs, int64_t nc, int64_t kc, int NR
   }
 }
 
-// One rows x cols tile of C from packed panels: straight into C when it is a whole MR x NR
-// tile, else through a buffer whose valid part is then added (acc) or written, with the bias
-// (when not null) and relu epilogue applied as the micro-kernel applies them.
+// One rows x cols tile of C from packed panels: a whole MR x NR tile by the micro-kernel, a
+// partial one (the bottom and right edges of C) by the edge kernel where the ISA has one, else
+// through a buffer whose valid part is then added (acc) or written, with the bias (when not
+// null) and relu epilogue applied as the micro-kernel applies them.
 template <typename T>
 inline void run_tile(const Micro<T>* uk, int64_t kc, const T* ap, const T* bp, T* cp, int64_t ldc, int64_t rows, int64_t cols,
                      bool acc, const T* bias, bool relu) {
   const int MR = uk->mr, NR = uk->nr;
   if (rows == MR && cols == NR) {
     uk->fn(kc, ap, bp, cp, ldc, acc, bias, relu);
+    return;
+  }
+  if (uk->edge != nullptr) {
+    uk->edge(kc, ap, bp, cp, ldc, acc, bias, relu, static_cast<int>(rows), static_cast<int>(cols));
     return;
   }
   alignas(64) T tile[16 * 64];

@@ -26,7 +26,13 @@ bool sgemm_select(const char* isa);
 // column j and relu applied (the epilogue of the last K slice of a fused linear layer).
 #if defined(__x86_64__)
 void sgemm_micro_avx512_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, const float* bias, bool relu);
+// The top-left rows x cols (1..12 x 1..32) of a 12 x 32 tile, computed and stored without
+// touching C outside it (the partial tiles at the bottom and right edges of C).
+void sgemm_edge_avx512_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, const float* bias, bool relu,
+                             int rows, int cols);
 void sgemm_micro_avx2_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, const float* bias, bool relu);
+void sgemm_edge_avx2_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, const float* bias, bool relu,
+                          int rows, int cols);
 // Packs nr-wide panels [p0, p1) of B stored transposed (element (k, j) at b[j * ld + k]), or of
 // row-major A (any nr: 8- and 4-row register transposes, then scalar); needs AVX2.
 void sgemm_pack_bt_avx2(const float* b, int64_t ld, int64_t nc, int64_t kc, int nr, int64_t p0, int64_t p1, float* dst);

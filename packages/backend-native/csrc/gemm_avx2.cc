@@ -51,6 +51,64 @@ void sgemm_micro_avx2_6x16(int64_t kc, const float* a, const float* b, float* c,
 #undef OUT
 }
 
+namespace {
+
+// The first `rows` (R) rows and `cols` columns of a 6 x 16 tile, straight into C (masked loads
+// and stores for the columns), as the AVX-512 edge kernel does for its tiles.
+template <int R>
+void edge_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, const float* bias, bool relu, int cols) {
+  __m256 acc0[R], acc1[R];
+#pragma GCC unroll 6
+  for (int r = 0; r < R; r++) acc0[r] = acc1[r] = _mm256_setzero_ps();
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; k++) {
+    const __m256 b0 = _mm256_loadu_ps(b);
+    const __m256 b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < R; r++) {
+      const __m256 ar = _mm256_broadcast_ss(a + r);
+      acc0[r] = _mm256_fmadd_ps(ar, b0, acc0[r]);
+      acc1[r] = _mm256_fmadd_ps(ar, b1, acc1[r]);
+    }
+    a += 6;
+    b += 16;
+  }
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), lane);
+  const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - 8), lane);
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256 bias0 = bias != nullptr ? _mm256_maskload_ps(bias, m0) : zero;
+  const __m256 bias1 = bias != nullptr ? _mm256_maskload_ps(bias + 8, m1) : zero;
+#pragma GCC unroll 6
+  for (int r = 0; r < R; r++) {
+    float* p = c + r * ldc;
+    __m256 x0 = acc0[r], x1 = acc1[r];
+    if (accumulate) {
+      x0 = _mm256_add_ps(x0, _mm256_maskload_ps(p, m0));
+      x1 = _mm256_add_ps(x1, _mm256_maskload_ps(p + 8, m1));
+    }
+    if (bias != nullptr) {
+      x0 = _mm256_add_ps(x0, bias0);
+      x1 = _mm256_add_ps(x1, bias1);
+    }
+    if (relu) {
+      x0 = _mm256_max_ps(zero, x0);
+      x1 = _mm256_max_ps(zero, x1);
+    }
+    _mm256_maskstore_ps(p, m0, x0);
+    _mm256_maskstore_ps(p + 8, m1, x1);
+  }
+}
+
+}  // namespace
+
+void sgemm_edge_avx2_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, const float* bias, bool relu,
+                          int rows, int cols) {
+  typedef void (*Edge)(int64_t, const float*, const float*, float*, int64_t, bool, const float*, bool, int);
+  static const Edge kByRows[6] = {edge_6x16<1>, edge_6x16<2>, edge_6x16<3>, edge_6x16<4>, edge_6x16<5>, edge_6x16<6>};
+  kByRows[rows - 1](kc, a, b, c, ldc, accumulate, bias, relu, cols);
+}
+
 }  // namespace bp
 
 namespace bp {

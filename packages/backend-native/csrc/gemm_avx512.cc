@@ -62,4 +62,67 @@ void sgemm_micro_avx512_12x32(int64_t kc, const float* a, const float* b, float*
 #undef OUT
 }
 
+namespace {
+
+// The first `rows` (R) rows and `cols` columns of a 12 x 32 tile, written straight into C: the
+// rows by instantiation (R accumulator pairs; the packed A panel keeps its 12-float stride), the
+// columns by masked loads and stores, which touch no memory in their masked-off lanes. An edge
+// tile thus costs its own work only (a 4-row tile a third of a full one) instead of a full tile
+// computed into a buffer and copied.
+template <int R>
+void edge_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, const float* bias, bool relu,
+                int cols) {
+  __m512 acc0[R], acc1[R];
+#pragma GCC unroll 12
+  for (int r = 0; r < R; r++) acc0[r] = acc1[r] = _mm512_setzero_ps();
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; k++) {
+    const __m512 b0 = _mm512_loadu_ps(b);
+    const __m512 b1 = _mm512_loadu_ps(b + 16);
+    _mm_prefetch(reinterpret_cast<const char*>(b + 256), _MM_HINT_T0);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; r++) {
+      const __m512 ar = _mm512_set1_ps(a[r]);
+      acc0[r] = _mm512_fmadd_ps(ar, b0, acc0[r]);
+      acc1[r] = _mm512_fmadd_ps(ar, b1, acc1[r]);
+    }
+    a += 12;
+    b += 32;
+  }
+  const __mmask16 m0 = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
+  const __mmask16 m1 = cols >= 32 ? __mmask16(0xFFFF) : cols <= 16 ? __mmask16(0) : __mmask16((1u << (cols - 16)) - 1);
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512 bias0 = bias != nullptr ? _mm512_maskz_loadu_ps(m0, bias) : zero;
+  const __m512 bias1 = bias != nullptr ? _mm512_maskz_loadu_ps(m1, bias + 16) : zero;
+#pragma GCC unroll 12
+  for (int r = 0; r < R; r++) {
+    float* p = c + r * ldc;
+    __m512 x0 = acc0[r], x1 = acc1[r];
+    if (accumulate) {
+      x0 = _mm512_add_ps(x0, _mm512_maskz_loadu_ps(m0, p));
+      x1 = _mm512_add_ps(x1, _mm512_maskz_loadu_ps(m1, p + 16));
+    }
+    if (bias != nullptr) {
+      x0 = _mm512_add_ps(x0, bias0);
+      x1 = _mm512_add_ps(x1, bias1);
+    }
+    if (relu) {
+      x0 = _mm512_max_ps(zero, x0);
+      x1 = _mm512_max_ps(zero, x1);
+    }
+    _mm512_mask_storeu_ps(p, m0, x0);
+    _mm512_mask_storeu_ps(p + 16, m1, x1);
+  }
+}
+
+}  // namespace
+
+void sgemm_edge_avx512_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, const float* bias, bool relu,
+                             int rows, int cols) {
+  typedef void (*Edge)(int64_t, const float*, const float*, float*, int64_t, bool, const float*, bool, int);
+  static const Edge kByRows[12] = {edge_12x32<1>, edge_12x32<2>, edge_12x32<3>, edge_12x32<4>,  edge_12x32<5>,  edge_12x32<6>,
+                                   edge_12x32<7>, edge_12x32<8>, edge_12x32<9>, edge_12x32<10>, edge_12x32<11>, edge_12x32<12>};
+  kByRows[rows - 1](kc, a, b, c, ldc, accumulate, bias, relu, cols);
+}
+
 }  // namespace bp

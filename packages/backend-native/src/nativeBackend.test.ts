@@ -278,14 +278,24 @@ describe("native backend: every float32 GEMM micro-kernel gives the same product
   const addon = loadAddon();
   const original = addon.kernelName().split(" ")[0];
   const gen = new Generator(3);
-  const a = rawView("float32", 37 * 53, [1, 37, 53], [0, 53, 1], 0, gen);
-  const b = rawView("float32", 53 * 45, [1, 53, 45], [0, 1, 53], 0, gen);
-  const expected = js.matmul(a, b);
+  // Every count of rows left in a last 12-, 6- or 4-row panel (m = 1..13, 25), columns left in
+  // a last 32-, 16- or 8-wide one (n = 1, 7, 13, 17, 33, 45), and K in one slice or two (300:
+  // the edge tiles then add the second slice to the first).
+  const cases: [Tensor, Tensor, Tensor][] = [];
+  for (const k of [53, 300]) {
+    for (const m of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 25]) {
+      for (const n of [1, 7, 13, 17, 33, 45]) {
+        const a = rawView("float32", m * k, [1, m, k], [0, k, 1], 0, gen);
+        const b = rawView("float32", k * n, [1, k, n], [0, 1, k], 0, gen);
+        cases.push([a, b, js.matmul(a, b)]);
+      }
+    }
+  }
   for (const isa of ["portable", "avx2", "avx512"]) {
     it(`${isa} (skipped where the CPU lacks it)`, (ctx) => {
       if (!addon.selectIsa(isa)) ctx.skip();
       try {
-        expectClose(native().matmul(a, b), expected, 1e-5);
+        for (const [a, b, expected] of cases) expectClose(native().matmul(a, b), expected, 1e-5);
       } finally {
         addon.selectIsa(original);
       }
