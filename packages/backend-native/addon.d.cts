@@ -26,6 +26,8 @@ export interface NativeAddon {
   numThreads(): number;
   setNumThreads(n: number): void;
   kernelName(): string;
+  /** The address of the array's first element modulo 64. Absent from builds older than aligned buffers. */
+  misalignment?: (array: ArrayBufferView) => number;
   selectIsa(isa: string): boolean;
 }
 /** Loads the addon once; throws when no build or prebuild exists for this platform. */

@@ -488,6 +488,15 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The address of a typed array's first element modulo 64 (the native pool allocates with room to
+// start its buffers on a cache line).
+Napi::Value Misalignment(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "misalignment: expected a typed array");
+  const Napi::TypedArray t = info[0].As<Napi::TypedArray>();
+  const uintptr_t at = reinterpret_cast<uintptr_t>(static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset());
+  return Napi::Number::New(info.Env(), static_cast<double>(at % 64));
+}
+
 Napi::Value KernelName(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), sgemm_kernel_name()); }
 
 Napi::Value SelectIsa(const Napi::CallbackInfo& info) {
@@ -523,6 +532,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("numThreads", Napi::Function::New(env, NumThreads));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("kernelName", Napi::Function::New(env, KernelName));
+  exports.Set("misalignment", Napi::Function::New(env, Misalignment));
   exports.Set("selectIsa", Napi::Function::New(env, SelectIsa));
   return exports;
 }

@@ -136,4 +136,18 @@ describe("the buffer pool", () => {
     pool.give(new Int32Array(4));
     expect(pool.take("int32", 4)).toBeInstanceOf(Int32Array);
   });
+  it("makes buffers with the backend's allocator on a miss only", () => {
+    const made: string[] = [];
+    const pool = new BufferPool(1024, (dtype, length) => {
+      made.push(`${dtype}:${length}`);
+      return new Float32Array(length + 4).subarray(4);
+    });
+    const a = pool.take("float32", 12);
+    expect(a.length).toBe(12);
+    expect(a.byteOffset).toBe(16);
+    pool.give(a);
+    expect(pool.take("float32", 12)).toBe(a);
+    pool.take("float32", 3);
+    expect(made).toEqual(["float32:12", "float32:3"]);
+  });
 });

@@ -42,7 +42,15 @@ export class BufferPool {
   /** Buffers handed out that came from the pool, and that were freshly allocated. */
   readonly stats = { reused: 0, allocated: 0 };
 
-  constructor(readonly maxBytes = 512 * 1024 * 1024) {}
+  /**
+   * @param maxBytes most bytes held for reuse.
+   * @param allocate makes a buffer when none of the size is free (a backend may place its
+   *   buffers, e.g. on cache-line boundaries); it must return exactly `length` elements.
+   */
+  constructor(
+    readonly maxBytes = 512 * 1024 * 1024,
+    private readonly allocate: (dtype: DType, length: number) => TypedArray = (dtype, length) => new (arrayConstructor(dtype))(length),
+  ) {}
 
   /** A buffer of exactly `length` elements with unspecified contents. */
   take<D extends DType>(dtype: D, length: number): DTypeArrayMap[D] {
@@ -54,7 +62,7 @@ export class BufferPool {
       return hit as DTypeArrayMap[D];
     }
     this.stats.allocated++;
-    return new (arrayConstructor(dtype))(length) as DTypeArrayMap[D];
+    return this.allocate(dtype, length) as DTypeArrayMap[D];
   }
 
   /** Returns a buffer for reuse (dropped when the pool is full). */
