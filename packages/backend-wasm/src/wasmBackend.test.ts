@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Generator, Tensor, getBackend, isRegistered, matmul, randn, relu, setBackend, sizeOf, tensor } from "@backprop/core";
+import { ArrayStorage, Generator, Tensor, getBackend, isRegistered, matmul, randn, relu, setBackend, sizeOf, tensor, tidy } from "@backprop/core";
 import type { AdamUpdateOptions, Backend, BinaryOp, Conv2dAttrs, DType, Pool2dAttrs, SgdUpdateOptions, UnaryOp } from "@backprop/core";
 import { makeTensor, readValues } from "@backprop/core/testing";
 import type { Layout } from "@backprop/core/testing";
@@ -47,9 +47,25 @@ describe("wasm backend", () => {
   it("registers as backend wasm and implements every kernel on float32 in its own memory", () => {
     expect(isRegistered("backend", "wasm")).toBe(true);
     expect(wasm().name).toBe("wasm");
-    const y = wasm().exp(makeTensor(wasm(), "float32", [3], [0, 1, 2]));
-    expect(y.storage).toBeInstanceOf(WasmStorage);
-    expectClose(readValues(y), [1, Math.E, Math.exp(2)], 1e-6, "exp");
+    tidy(() => {
+      const y = wasm().exp(makeTensor(wasm(), "float32", [3], [0, 1, 2]));
+      expect(y.storage).toBeInstanceOf(WasmStorage);
+      expectClose(readValues(y), [1, Math.E, Math.exp(2)], 1e-6, "exp");
+    });
+  });
+
+  it("puts results made outside every scope in collectable memory, and writes an out in other memory", () => {
+    // Nothing disposes them, and the garbage collector frees typed arrays but not wasm memory.
+    const x = tidy(() => wasm().exp(makeTensor(wasm(), "float32", [3], [0, 1, 2]))); // leaves its scope
+    expect(x.storage).toBeInstanceOf(ArrayStorage);
+    const y = wasm().mul(x, x);
+    expect(y.storage).toBeInstanceOf(ArrayStorage);
+    expectClose(readValues(y), [1, Math.E ** 2, Math.exp(4)], 1e-6, "exp squared");
+    const out = makeTensor(js(), "float32", [3], [9, 9, 9]);
+    expect(wasm().add(y, y, out)).toBe(out);
+    expectClose(readValues(out), [2, 2 * Math.E ** 2, 2 * Math.exp(4)], 1e-6, "add into a JS out");
+    expect(wasm().neg(out, out)).toBe(out);
+    expectClose(readValues(out), [-2, -2 * Math.E ** 2, -2 * Math.exp(4)], 1e-6, "neg in place on a JS tensor");
   });
 
   const unaryOps: UnaryOp[] = ["neg", "abs", "exp", "log", "sqrt", "rsqrt", "square", "reciprocal", "tanh", "sigmoid", "relu", "leakyRelu", "silu", "floor", "ceil", "clamp"];
@@ -166,21 +182,23 @@ describe("wasm backend", () => {
   it("reads operands that live in another backend's storage", () => {
     const a = makeTensor(js(), "float32", [2, 3], [1, 2, 3, 4, 5, 6], "transposed");
     const b = makeTensor(wasm(), "float32", [2, 3], [10, 20, 30, 40, 50, 60]);
-    const y = wasm().add(a, b);
-    expect(y.storage).toBeInstanceOf(WasmStorage);
-    expect(readValues(y)).toEqual([11, 22, 33, 44, 55, 66]);
+    tidy(() => {
+      const y = wasm().add(a, b);
+      expect(y.storage).toBeInstanceOf(WasmStorage);
+      expect(readValues(y)).toEqual([11, 22, 33, 44, 55, 66]);
+    });
     const m = wasm().matmul(makeTensor(js(), "float32", [1, 2, 3], [1, 2, 3, 4, 5, 6]), makeTensor(js(), "float32", [1, 3, 1], [1, 1, 1]));
     expect(readValues(m)).toEqual([6, 15]);
   });
 
-  it("delegated kernels (float64 matmul, gather) return tensors in wasm memory", () => {
+  it("delegated kernels (float64 matmul, gather) return tensors in wasm memory", () => tidy(() => {
     const y = wasm().matmul(makeTensor(wasm(), "float64", [1, 2, 2], [1, 2, 3, 4]), makeTensor(wasm(), "float64", [1, 2, 2], [5, 6, 7, 8]));
     expect(y.storage).toBeInstanceOf(WasmStorage);
     expect(readValues(y)).toEqual([19, 22, 43, 50]);
     const g = wasm().gather(makeTensor(wasm(), "float32", [3], [5, 6, 7]), 0, makeTensor(wasm(), "int32", [2], [2, 0]));
     expect(g.storage).toBeInstanceOf(WasmStorage);
     expect(readValues(g)).toEqual([7, 5]);
-  });
+  }));
 
   it("runs ops end to end: a relu layer's gradient through setBackend", () => {
     setBackend("wasm");
@@ -190,8 +208,10 @@ describe("wasm backend", () => {
       relu(matmul(x, w)).sum().backward();
       // x w = [[4, 2], [-1, -8]]; relu passes row 0 only, so dW = x^T [[1, 1], [0, 0]].
       expect(w.grad!.toArray()).toEqual([[1, 1], [1, 1]]);
-      const big = matmul(randn([70, 300]), randn([300, 90]));
-      expect(big.storage).toBeInstanceOf(WasmStorage);
+      tidy(() => {
+        const big = matmul(randn([70, 300]), randn([300, 90]));
+        expect(big.storage).toBeInstanceOf(WasmStorage);
+      });
     } finally {
       setBackend("js");
     }
@@ -271,7 +291,7 @@ describe("wasm heap", () => {
     expect([...s.data]).toEqual([1, 2, 3, 4]);
   });
 
-  it("keeps every backend's tensors in its own memory", () => {
+  it("keeps every backend's tensors in its own memory", () => tidy(() => {
     const other = createWasmBackend();
     const a = makeTensor(other, "float32", [2], [1, 2]);
     const y = wasm().mul(a, makeTensor(wasm(), "float32", [2], [3, 3]));
@@ -279,7 +299,7 @@ describe("wasm heap", () => {
     const ys = y.storage;
     const as = a.storage;
     expect(ys instanceof WasmStorage && as instanceof WasmStorage && ys.heap !== as.heap).toBe(true);
-  });
+  }));
 });
 
 describe("wasm kernels that used to be delegated", () => {

@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  DTypeError, ShapeError, Tensor, ValueError, collapseAxes, contiguousStrides, createJsBackend, formatShape, isContiguous, shapesEqual,
+  DTypeError, ShapeError, Tensor, ValueError, inScope, tidy, collapseAxes, contiguousStrides, createJsBackend, formatShape, isContiguous, shapesEqual,
   sizeOf,
 } from "@backprop/core";
 import type {
@@ -198,6 +198,14 @@ export function createWasmBackend(): Backend {
     checkView(t);
     const s: Storage = t.storage;
     if (s instanceof WasmStorage && s.heap === heap) return s.ptr + t.offset * bytesOf(t.dtype);
+    if (t.isKept && s.refs === 1) {
+      // A long-lived tensor (a parameter, optimizer state) made elsewhere moves into this memory
+      // once, instead of being copied in for every kernel.
+      const pinned = alloc(s.dtype, s.length);
+      pinned.data.set(s.data);
+      t.replaceStorage(pinned);
+      return pinned.ptr + t.offset * bytesOf(t.dtype);
+    }
     const copy = temp(s.dtype, s.length);
     copy.data.set(s.data);
     return copy.ptr + t.offset * bytesOf(t.dtype);
@@ -797,7 +805,9 @@ export function createWasmBackend(): Backend {
 
   const backend: Backend = {
     name: "wasm",
-    alloc: (dtype: DType, length: number): Storage => alloc(dtype, length),
+    // Outside every scope nothing disposes the tensor made over this storage: a typed array,
+    // which the garbage collector frees (kernels copy it in when they read it).
+    alloc: (dtype: DType, length: number): Storage => (inScope() ? alloc(dtype, length) : js.alloc(dtype, length)),
     numThreads: () => threads,
     setNumThreads: (n: number) => {
       const next = Math.max(1, Math.floor(n));
@@ -835,12 +845,47 @@ export function createWasmBackend(): Backend {
     sgdUpdate,
     linear,
   };
-  infos.set(backend, () => ({
+  const collectable = collectableResults(backend, own, js.copy);
+  infos.set(collectable, () => ({
     heapBytes: heap.size,
     sharedMemory: typeof SharedArrayBuffer === "function" && heap.memory.buffer instanceof SharedArrayBuffer,
     workersReady: pool !== null && pool.ready,
     threadedGemms,
     relaxedSimd,
   }));
-  return backend;
+  return collectable;
+}
+
+/** Where the `out` operand sits in the kernels that take one. */
+const outPosition = new Map<string, number>([
+  ...Object.keys(unaryCodes).map((op): [string, number] => [op, 1]), ["logicalNot", 1],
+  ...Object.keys(binaryCodes).map((op): [string, number] => [op, 2]),
+  ["where", 3], ["copy", 1],
+]);
+
+/**
+ * Wraps the kernels so that the wasm memory holds only tensors whose release is certain.
+ * Results made outside every memory scope are the garbage collector's to free, and it cannot
+ * free wasm memory (a finalizer would, but only after the synchronous loop that made them ends:
+ * a plain training loop would grow without bound), so such a kernel runs in a scope of its own,
+ * and its results, leaving that scope, move to typed arrays. Results made inside a scope stay in
+ * wasm memory: the scope disposes them. An `out` operand in another backend's memory gets the
+ * result copied into it.
+ */
+function collectableResults(backend: Backend, own: (t: Tensor) => boolean, copyInto: (x: Tensor, out: Tensor) => Tensor): Backend {
+  const wrapped: Record<string, unknown> = { ...backend };
+  for (const [name, kernel] of Object.entries(backend)) {
+    if (typeof kernel !== "function" || name === "alloc" || name === "numThreads" || name === "setNumThreads") continue;
+    const at = outPosition.get(name);
+    const run = kernel as (...args: unknown[]) => unknown;
+    wrapped[name] = (...args: unknown[]): unknown => {
+      const out = at === undefined ? undefined : args[at];
+      if (out instanceof Tensor && !own(out)) {
+        args[at!] = null;
+        return tidy(() => copyInto(run(...args) as Tensor, out));
+      }
+      return inScope() ? run(...args) : tidy(() => run(...args));
+    };
+  }
+  return wrapped as unknown as Backend;
 }

@@ -9,6 +9,7 @@ import type { Tensor } from "./tensor.js";
 import { DTypeError, ShapeError, ValueError, formatShape } from "./errors.js";
 import { shapesEqual } from "./shape.js";
 import { full } from "./creation.js";
+import { inScope, startScope } from "./scope.js";
 
 let gradEnabled = true;
 
@@ -129,16 +130,41 @@ export function runBackward(
     grads.set(r, g);
   });
   const result = new Map<Tensor, Tensor>();
-  withGradMode(createGraph, () => {
+  // Outside every scope, the intermediate gradients are disposed as backward returns (the
+  // garbage collector would free them only later, and wasm memory not at all without a scope);
+  // what it hands out is kept: .grad fields, requested gradients, and what hooks saw.
+  const scope = inScope() ? null : startScope();
+  const handedOut: Tensor[] = [];
+  try {
+    withGradMode(createGraph, () => walk(roots, grads, inputs, createGraph, retainGraph, result, handedOut));
+    if (scope !== null) scope.keep(handedOut);
+  } finally {
+    scope?.close();
+  }
+  return result;
+}
+
+function walk(
+  roots: readonly Tensor[], grads: Map<Tensor, Tensor>, inputs: Set<Tensor> | null, createGraph: boolean, retainGraph: boolean,
+  result: Map<Tensor, Tensor>, handedOut: Tensor[],
+): void {
     for (const t of topoOrder(roots)) {
       let g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t);
+      if (t.hasHooks) handedOut.push(g);
       g = t.runHooks(g);
-      if (inputs?.has(t)) result.set(t, g);
+      if (t.hasHooks) handedOut.push(g);
+      if (inputs?.has(t)) {
+        result.set(t, g);
+        handedOut.push(g);
+      }
       const node = t.gradNode;
       if (node === null || t.retainsGrad) {
-        if (inputs === null) t.accumulateGrad(g, createGraph);
+        if (inputs === null) {
+          t.accumulateGrad(g, createGraph);
+          if (t.grad !== null) handedOut.push(t.grad);
+        }
         if (node === null) continue;
       }
       if (node.freed) {
@@ -164,8 +190,6 @@ export function runBackward(
         node.saved = undefined;
       }
     }
-  });
-  return result;
 }
 
 function addGrad(grads: Map<Tensor, Tensor>, x: unknown, g: Tensor | null | undefined, opName: string): void {

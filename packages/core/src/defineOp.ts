@@ -6,6 +6,7 @@ import { register } from "./registry.js";
 import { Tensor } from "./tensor.js";
 import { isGradEnabled, withGradMode } from "./autograd.js";
 import { isFloat } from "./dtype.js";
+import { inScope, tidy } from "./scope.js";
 
 /**
  * What a forward may return besides a plain tensor: the output plus anything the backward
@@ -106,7 +107,10 @@ export function defineOp<A extends unknown[]>(spec: OpSpec<A>): (...args: A) => 
     spec,
     apply: (...args: A): Tensor => {
       const record = spec.backward !== undefined && isGradEnabled() && needsGrad(args);
-      const result = record ? withGradMode(false, () => spec.forward(...args)) : spec.forward(...args);
+      const forward = (): Tensor | ForwardResult => (record ? withGradMode(false, () => spec.forward(...args)) : spec.forward(...args));
+      // Outside every scope, the forward's own temporaries (views, intermediate results) are
+      // disposed as it returns, not left to the garbage collector.
+      const result = inScope() ? forward() : tidy(forward);
       let output: Tensor;
       let saved: unknown;
       if (result instanceof Tensor) {

@@ -151,3 +151,50 @@ describe("the buffer pool", () => {
     expect(made).toEqual(["float32:12", "float32:3"]);
   });
 });
+
+describe("code outside every scope", () => {
+  it("gets back the temporaries of an op and of backward at once, not from a finalizer", () => {
+    const w = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const x = tensor([[1, 1], [2, -1]]);
+    w.mul(x).sum().backward(); // warm the pool
+    w.zeroGrad();
+    const before = jsPool.stats.allocated;
+    for (let i = 0; i < 20; i++) {
+      w.zeroGrad();
+      const loss = x.matmul(w).relu().sum();
+      loss.backward();
+    }
+    // Only what the user can reach is new each step (the matmul, relu and sum results and
+    // backward's seed of ones, which the garbage collector frees); the views, the intermediate
+    // gradients and the .grad copy go back to the pool as the op or backward returns.
+    expect(jsPool.stats.allocated - before).toBeLessThanOrEqual(4 * 20);
+    // x w = [[4, 6], [-1, 0]]: relu passes row 0, so dL/dw = x^T [[1, 1], [0, 0]] = [[1, 1], [1, 1]].
+    expect(w.grad!.toArray()).toEqual([[1, 1], [1, 1]]);
+  });
+
+  it("keeps what backward hands out: .grad, hook arguments, requested and second-order gradients", () => {
+    const w = tensor([1, 2, 3], { requiresGrad: true });
+    const seen: Tensor[] = [];
+    w.registerHook((g) => {
+      seen.push(g);
+    });
+    w.square().sum().backward(undefined, { createGraph: true });
+    expect(seen[0].isDisposed).toBe(false);
+    expect(seen[0].toArray()).toEqual([2, 4, 6]);
+    // The first gradient's graph survives, so it can be differentiated again: d/dw sum(2w) = 2.
+    const g = w.grad!;
+    w.grad = null;
+    g.sum().backward();
+    expect(w.grad!.toArray()).toEqual([2, 2, 2]);
+  });
+
+  it("lets results escape with their data intact (views of one storage still share it)", () => {
+    const [a, b] = tidy(() => {
+      const t = ones([2, 3]).mul(2);
+      return [t, t.reshape([3, 2])];
+    });
+    expect(a.isDisposed || b.isDisposed).toBe(false);
+    expect(a.storage).toBe(b.storage);
+    expect(b.toArray()).toEqual([[2, 2], [2, 2], [2, 2]]);
+  });
+});

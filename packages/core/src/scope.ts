@@ -5,6 +5,8 @@
  * @module
  */
 import type { Tensor } from "./tensor.js";
+import type { Storage } from "./backend/storage.js";
+import { ArrayStorage } from "./backend/storage.js";
 
 const stack: Scope[] = [];
 
@@ -44,19 +46,47 @@ export class Scope implements Disposable {
     const keepAll = new Set<Tensor>();
     for (const t of this.kept) keepGraph(t, keepAll);
     const parent = stack.length > 0 ? stack[stack.length - 1] : null;
+    const escaping: Tensor[] = [];
     for (const t of this.tensors) {
       if (keepAll.has(t) || t.isKept) {
         if (parent !== null) parent.tensors.add(t);
-        else t.guardWithFinalizer();
+        else if (t.isKept) t.guardWithFinalizer();
+        else escaping.push(t);
       } else {
         t.dispose();
       }
     }
     this.tensors.clear();
+    if (escaping.length > 0) escape(escaping);
   }
 
   [Symbol.dispose](): void {
     this.close();
+  }
+}
+
+/**
+ * Tensors leaving the last scope become the garbage collector's to free. Storage the collector
+ * cannot free (wasm memory) and that only these tensors use is copied into a typed array (once
+ * per storage, so views keep sharing it): a finalizer would free it only after the synchronous
+ * loop that made it ends. Storage someone else also uses (a parameter's, under a view) stays, and
+ * the finalizer takes the view's share.
+ */
+function escape(tensors: readonly Tensor[]): void {
+  const byStorage = new Map<Storage, Tensor[]>();
+  for (const t of tensors) {
+    const views = byStorage.get(t.storage);
+    if (views === undefined) byStorage.set(t.storage, [t]);
+    else views.push(t);
+  }
+  for (const [s, views] of byStorage) {
+    if (s.collectable === true) continue;
+    if (s.refs !== views.length) {
+      for (const t of views) t.guardWithFinalizer();
+      continue;
+    }
+    const copy = new ArrayStorage(s.data.slice(), s.dtype, null);
+    for (const t of views) t.replaceStorage(copy);
   }
 }
 
@@ -176,6 +206,22 @@ export function dispose(value: unknown): void {
   const found = new Set<Tensor>();
   collect(value, found);
   for (const t of found) t.dispose();
+}
+
+/**
+ * Whether a memory scope is open, so that tensors made now are disposed when it closes. Backends
+ * whose memory the garbage collector cannot free use it to put results that nothing will
+ * dispose (made outside every scope) in collectable memory.
+ * @example
+ * ```ts
+ * import { inScope, tidy } from "@backprop/core";
+ * inScope();              // false
+ * tidy(() => inScope());  // true
+ * ```
+ * @category Memory
+ */
+export function inScope(): boolean {
+  return stack.length > 0;
 }
 
 /** @internal Adds a new tensor to the innermost open scope. */

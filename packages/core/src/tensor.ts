@@ -8,7 +8,7 @@ import { isFloat } from "./dtype.js";
 import type { Storage } from "./backend/storage.js";
 import { contiguousStrides, isContiguous, shapesEqual, sizeOf } from "./shape.js";
 import { DTypeError, ShapeError, ValueError, formatShape } from "./errors.js";
-import { trackTensor, untrackTensor } from "./scope.js";
+import { inScope, trackTensor, untrackTensor } from "./scope.js";
 import type { GradNode } from "./defineOp.js";
 import { runBackward, withGradMode } from "./autograd.js";
 import type { BackwardOptions } from "./autograd.js";
@@ -37,7 +37,10 @@ export interface HookHandle {
   remove(): void;
 }
 
-// The safety net: storage of tensors nobody disposed goes back to the pool once they are collected.
+// The safety net for storage the garbage collector cannot free by itself (wasm or GPU memory):
+// it goes back to its backend once every tensor over it is collected. Typed-array storage is
+// never registered: holding it here would keep an unreachable tensor's memory alive until the
+// callback runs, and callbacks never run inside a synchronous training loop.
 const finalizer = new FinalizationRegistry<Storage>((storage) => {
   if (--storage.refs === 0) storage.release();
 });
@@ -137,9 +140,24 @@ export class Tensor implements Disposable {
 
   /** @internal Lets the garbage collector return this tensor's storage if nobody disposes it. */
   guardWithFinalizer(): void {
-    if (this._finalized || this._disposed) return;
+    if (this._finalized || this._disposed || this._storage.collectable === true) return;
     this._finalized = true;
     finalizer.register(this, this._storage, this);
+  }
+
+  /**
+   * @internal Moves this view onto other storage holding the same elements (a backend pinning a
+   * long-lived tensor in its own memory, or a scope moving an escaping one to collectable memory).
+   */
+  replaceStorage(storage: Storage): void {
+    if (this._disposed) throw new Error(`internal: replaceStorage on a disposed ${this.describe()}`);
+    if (this._finalized) finalizer.unregister(this);
+    this._finalized = false;
+    const old = this._storage;
+    this._storage = storage;
+    storage.refs++;
+    if (--old.refs === 0) old.release();
+    if (this._kept || !inScope()) this.guardWithFinalizer();
   }
 
   /** Short description used in messages: `float32 tensor [2, 3]`. */
@@ -214,6 +232,11 @@ export class Tensor implements Disposable {
         if (i >= 0) this._hooks!.splice(i, 1);
       },
     };
+  }
+
+  /** @internal Whether hooks are registered. */
+  get hasHooks(): boolean {
+    return this._hooks !== null && this._hooks.length > 0;
   }
 
   /** @internal */

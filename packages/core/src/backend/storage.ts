@@ -19,6 +19,13 @@ export interface Storage {
   readonly data: TypedArray;
   /** Number of live tensors sharing this storage. */
   refs: number;
+  /**
+   * True when the garbage collector frees the memory together with the storage object (a plain
+   * typed array). Storage that needs `release()` to free it (wasm or GPU memory) leaves it unset:
+   * tensors over it that outlive every scope get a finalizer, and the ones nothing disposes are
+   * moved to collectable memory when their scope closes.
+   */
+  readonly collectable?: boolean;
   /** Gives the storage back to its owner's pool. Called by the tensor machinery, not by users. */
   release(): void;
 }
@@ -111,6 +118,8 @@ function dtypeOf(buffer: TypedArray): DType {
  */
 export class ArrayStorage implements Storage {
   refs = 0;
+  /** A typed array: an unreachable one is freed by the garbage collector, with no finalizer. */
+  readonly collectable = true;
   readonly length: number;
   constructor(
     public data: TypedArray,
