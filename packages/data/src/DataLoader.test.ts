@@ -94,6 +94,24 @@ describe("DataLoader batching", () => {
     expect(() => new DataLoader({ dataset: tenRows(), batchSize: 20, dropLast: true })).toThrow(/leaves no batch/);
     expect(() => new DataLoader({ dataset: 5 as never })).toThrow(ValueError);
   });
+
+  it("turns every misuse into a named error: options, NaN sizes, huge datasets, bad hooks and states", () => {
+    expect(() => new DataLoader(undefined as never)).toThrow("DataLoader: expected an options object { dataset, batchSize, ... }; got undefined");
+    expect(() => new DataLoader(null as never)).toThrow(ValueError);
+    expect(() => new DataLoader({ dataset: tenRows(), batchSize: NaN })).toThrow("DataLoader: batchSize must be an integer >= 1; got NaN");
+    expect(() => new DataLoader({ dataset: tenRows(), prefetch: -1 })).toThrow(ValueError);
+    expect(() => new DataLoader({ dataset: tenRows(), shuffle: "yes" as never })).toThrow('DataLoader: shuffle must be true or false; got "yes"');
+    expect(() => new DataLoader({ dataset: tenRows(), dropLast: 1 as never })).toThrow("DataLoader: dropLast must be true or false; got 1");
+    expect(() => new DataLoader({ dataset: tenRows(), collate: 5 as never })).toThrow("DataLoader: collate must be a function; got number");
+    expect(() => new DataLoader({ dataset: tenRows(), transform: {} as never })).toThrow("DataLoader: transform must be a function; got object");
+    const huge = { length: 2 ** 40, get: (i: number) => i };
+    expect(() => new DataLoader({ dataset: huge })).toThrow("DataLoader: the dataset is too long; expected at most 2147483647 samples (int32 indices), got 1099511627776");
+    const loader = new DataLoader({ dataset: tenRows() });
+    expect(() => { loader.loadStateDict(null as never); }).toThrow(ValueError);
+    expect(() => { loader.loadStateDict(5 as never); }).toThrow(ValueError);
+    const notIterable = new DataLoader({ dataset: new IterableDataset(() => 5 as never) });
+    expect(() => [...notIterable]).toThrow("IterableDataset: the stream function returned number; expected an iterable or async iterable");
+  });
 });
 
 describe("DataLoader over a split TensorDataset", () => {
@@ -259,6 +277,19 @@ describe("collate", () => {
     expect(() => stackRows([tensor([1]), tensor([1], { dtype: "int32" })])).toThrow(/sample 1 is int32/);
     expect(() => defaultCollate([[1, 2], [1]])).toThrow(/must have 2 fields/);
     expect(() => defaultCollate([])).toThrow(ValueError);
+  });
+
+  it("rejects what is not a list of samples or of tensors with named errors", () => {
+    expect(() => stackRows(null as never)).toThrow("stackRows: expected an array of tensors; got null");
+    expect(() => stackRows([5] as never)).toThrow("stackRows: sample 0 is not a Tensor; got number");
+    expect(() => stackRows([tensor([1]), "x"] as never)).toThrow("stackRows: sample 1 is not a Tensor; got string");
+    expect(() => defaultCollate(null as never)).toThrow("collate: expected an array of samples; got null");
+    expect(() => defaultCollate("ab" as never)).toThrow(ValueError);
+    // A sample that contains itself would recurse until the stack overflows (a RangeError).
+    const loop: { self?: unknown } = {};
+    loop.self = loop;
+    expect(() => defaultCollate([loop, loop])).toThrow(/^collate: sample.self.self.*nests too deep; expected at most 64 levels of arrays and objects, got more/);
+    expect(() => defaultCollate([[[[1]]], [[[2]]]])).not.toThrow();
   });
 
   it("stacks non-contiguous views correctly", () => {

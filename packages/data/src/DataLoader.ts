@@ -7,6 +7,7 @@ import { Generator, Tensor, ValueError, defaultGenerator, empty } from "@backpro
 import type { GeneratorState } from "@backprop/core";
 import { IterableDataset, Subset, TensorDataset, isDataset } from "./Dataset.js";
 import type { Dataset } from "./Dataset.js";
+import { checkDataset, optionalBoolean, optionalFunction, optionalGenerator, optionsOf } from "./check.js";
 import { defaultCollate } from "./collate.js";
 import type { Collated } from "./collate.js";
 
@@ -64,7 +65,9 @@ function arrayDataset<T>(items: readonly T[]): Dataset<T> {
  *
  * A {@link TensorDataset} with the default collate takes a fast path: each batch is one new
  * tensor per input, filled by copying contiguous rows.
- * @throws {ValueError} for batchSize 0 or fractional, an empty dataset, or shuffling a stream.
+ * @throws {ValueError} for a batchSize that is not an integer >= 1 (0, NaN, 2.5), an empty
+ * dataset or one longer than 2^31 - 1 samples, shuffling a stream, or an option of the wrong
+ * type (a collate that is not a function, a shuffle that is not a boolean).
  * @example
  * ```ts
  * import { randn, randint } from "@backprop/core";
@@ -91,27 +94,28 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   private inEpoch = false;
 
   constructor(options: DataLoaderOptions<T, B>) {
-    const { dataset } = options;
+    const where = "DataLoader";
+    const { dataset } = optionsOf(options, where, " { dataset, batchSize, ... }", true);
     if (Array.isArray(dataset)) this.dataset = arrayDataset(dataset as readonly T[]);
     else if (dataset instanceof IterableDataset || isDataset(dataset)) this.dataset = dataset;
     else throw new ValueError(`DataLoader: dataset must be a Dataset (length and get), an array or an IterableDataset; got ${typeof dataset}`);
     this.batchSize = checkCount(options.batchSize ?? 32, "batchSize", 1);
     this.prefetch = checkCount(options.prefetch ?? 1, "prefetch", 0);
-    this.shuffle = options.shuffle ?? false;
-    this.dropLast = options.dropLast ?? false;
-    this.collateFn = options.collate ?? null;
-    this.transform = options.transform ?? null;
+    this.shuffle = optionalBoolean(options.shuffle, "shuffle", where) ?? false;
+    this.dropLast = optionalBoolean(options.dropLast, "dropLast", where) ?? false;
+    this.collateFn = optionalFunction(options.collate, "collate", where) ?? null;
+    this.transform = optionalFunction(options.transform, "transform", where) ?? null;
     if (this.dataset instanceof IterableDataset) {
       if (this.shuffle) throw new ValueError("DataLoader: shuffle needs a random-access dataset; a stream (IterableDataset) has no order to shuffle");
     } else {
-      const n = this.dataset.length;
-      if (!Number.isInteger(n) || n < 0) throw new ValueError(`DataLoader: dataset length must be a non-negative integer; got ${n}`);
+      // Every epoch's order is an Int32Array of the dataset's length.
+      const n = checkDataset(this.dataset, where).length;
       if (n === 0) throw new ValueError("DataLoader: the dataset is empty; expected at least one sample, got 0");
       if (this.dropLast && n < this.batchSize) {
         throw new ValueError(`DataLoader: dropLast with batchSize ${this.batchSize} leaves no batch of a dataset of ${n} samples`);
       }
     }
-    if (options.generator !== undefined && !(options.generator instanceof Generator)) throw new ValueError("DataLoader: generator must be a Generator from @backprop/core");
+    optionalGenerator(options.generator, where);
     // Only a shuffling loader draws from the global generator, so plain loaders leave it untouched.
     this.generator = options.generator ?? new Generator(options.seed ?? (this.shuffle ? defaultGenerator().nextUint32() : 0));
     this.epochStart = this.generator.getState();
@@ -143,7 +147,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
    * @throws {ValueError} for a malformed state.
    */
   loadStateDict(state: DataLoaderState): void {
-    if (typeof state !== "object" || !Number.isInteger(state.epoch) || state.epoch < 0 || !Number.isInteger(state.batch) || state.batch < 0) {
+    if (typeof state !== "object" || state === null || !Number.isInteger(state.epoch) || state.epoch < 0 || !Number.isInteger(state.batch) || state.batch < 0) {
       throw new ValueError(`DataLoader.loadStateDict: expected { epoch, batch: non-negative integers, generator }; got ${JSON.stringify(state)}`);
     }
     this.generator.setState(state.generator);

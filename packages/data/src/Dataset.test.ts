@@ -47,6 +47,19 @@ describe("Subset and isDataset", () => {
   });
 });
 
+describe("misuse of datasets", () => {
+  it("gives named errors for a bad parent, bad indices and streams that are not iterable", () => {
+    const letters = { length: 3, get: (i: number) => "abc"[i] };
+    expect(() => new Subset(null as never, [0])).toThrow("Subset: expected a dataset (length and get); got null");
+    expect(() => new Subset(letters, null as never)).toThrow("Subset: indices must be an array of integers; got null");
+    expect(() => new Subset(letters, 5 as never)).toThrow(ValueError);
+    expect(() => new Subset(letters, [2 ** 32])).toThrow("Subset: index 4294967296 at position 0 is out of range; expected an integer in [0, 2]");
+    const stream = new IterableDataset(() => null as never);
+    expect(() => stream.isSync).toThrow("IterableDataset: the stream function returned null; expected an iterable or async iterable");
+    expect(() => [...stream]).toThrow(ValueError);
+  });
+});
+
 describe("IterableDataset", () => {
   it("restarts the stream on every iteration", async () => {
     const ds = new IterableDataset(function* () {

@@ -4,6 +4,7 @@
  * @module
  */
 import { ShapeError, Tensor, ValueError, formatShape, slice } from "@backprop/core";
+import { checkDataset, typeName } from "./check.js";
 
 /**
  * A random-access collection of samples, like PyTorch's map-style `Dataset`: a sample can be
@@ -57,14 +58,24 @@ export class IterableDataset<T> implements AsyncIterable<T> {
     if (typeof open !== "function") throw new ValueError(`IterableDataset: expected a function that returns an iterator; got ${typeof open}`);
   }
 
-  /** Whether the stream is synchronous (so that plain `for ... of` can read it). */
+  /**
+   * Whether the stream is synchronous (so that plain `for ... of` can read it).
+   * @throws {ValueError} when the function returns something that is not iterable.
+   */
   get isSync(): boolean {
-    return Symbol.iterator in (this.open() as object);
+    return Symbol.iterator in this.stream();
   }
 
-  /** Starts the stream and returns its (sync or async) iterable. */
+  /**
+   * Starts the stream and returns its (sync or async) iterable.
+   * @throws {ValueError} when the function returns something that is not iterable.
+   */
   stream(): Iterable<T> | AsyncIterable<T> {
-    return this.open();
+    const source: unknown = this.open();
+    if (typeof source !== "object" || source === null || !(Symbol.iterator in source || Symbol.asyncIterator in source)) {
+      throw new ValueError(`IterableDataset: the stream function returned ${typeName(source)}; expected an iterable or async iterable`);
+    }
+    return source as Iterable<T> | AsyncIterable<T>;
   }
 
   /**
@@ -72,14 +83,14 @@ export class IterableDataset<T> implements AsyncIterable<T> {
    * @throws {ValueError} when the stream is asynchronous (use `for await`).
    */
   *[Symbol.iterator](): Iterator<T> {
-    const source = this.open();
+    const source = this.stream();
     if (!(Symbol.iterator in source)) throw new ValueError("IterableDataset: this stream is asynchronous; iterate it with for await");
     yield* source;
   }
 
   /** Iterates the stream asynchronously (works for sync and async streams). */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    yield* this.open();
+    yield* this.stream();
   }
 }
 
@@ -104,18 +115,22 @@ export class Subset<D extends Dataset<unknown>> {
   /** The indices into the parent dataset. */
   readonly indices: Int32Array;
 
-  /** @throws {ValueError} for an index outside the parent dataset. */
+  /** @throws {ValueError} for a parent that is not a dataset, or an index outside it. */
   constructor(
     readonly dataset: D,
     indices: ArrayLike<number>,
   ) {
-    this.indices = Int32Array.from(indices);
+    checkDataset(dataset, "Subset");
+    const list: unknown = indices;
+    if (!Array.isArray(list) && !ArrayBuffer.isView(list)) throw new ValueError(`Subset: indices must be an array of integers; got ${typeName(indices)}`);
+    // Checked before the int32 copy, which would wrap an index of 2^32 to 0.
     for (let i = 0; i < indices.length; i++) {
       const k = indices[i];
       if (!Number.isInteger(k) || k < 0 || k >= dataset.length) {
         throw new ValueError(`Subset: index ${k} at position ${i} is out of range; expected an integer in [0, ${dataset.length - 1}]`);
       }
     }
+    this.indices = Int32Array.from(indices);
   }
 
   get length(): number {

@@ -5,6 +5,7 @@
  * @module
  */
 import { DTypeError, ShapeError, Tensor, ValueError, empty, formatShape, tensor } from "@backprop/core";
+import { typeName } from "./check.js";
 
 /**
  * The batch type that {@link defaultCollate} makes from samples of type T.
@@ -22,7 +23,7 @@ export type Collated<T> = T extends Tensor | number | boolean
  * Stacks tensors that share shape and dtype along a new first axis, with one copy per tensor.
  * Shape: n tensors `[...s]` give `[n, ...s]`.
  * @throws {ShapeError} for tensors of different shapes; {DTypeError} for different dtypes.
- * @throws {ValueError} for an empty list.
+ * @throws {ValueError} for an empty list, or one that is not an array of tensors.
  * @example
  * ```ts
  * import { tensor } from "@backprop/core";
@@ -32,7 +33,12 @@ export type Collated<T> = T extends Tensor | number | boolean
  * @category Data
  */
 export function stackRows(rows: readonly Tensor[]): Tensor {
+  const list: unknown = rows;
+  if (!Array.isArray(list)) throw new ValueError(`stackRows: expected an array of tensors; got ${typeName(list)}`);
   if (rows.length === 0) throw new ValueError("stackRows: expected at least one tensor; got none");
+  rows.forEach((row: unknown, i) => {
+    if (!(row instanceof Tensor)) throw new ValueError(`stackRows: sample ${i} is not a Tensor; got ${typeName(row)}`);
+  });
   const first = rows[0];
   const out = empty([rows.length, ...first.shape], { dtype: first.dtype });
   const dst = out.storage.data;
@@ -55,7 +61,8 @@ export function stackRows(rows: readonly Tensor[]): Tensor {
  * bool tensor, arrays and plain objects collate element by element, anything else is
  * returned as a list.
  * @throws {ShapeError} when tensors to stack differ in shape.
- * @throws {ValueError} when tuples differ in length or objects in keys.
+ * @throws {ValueError} when tuples differ in length or objects in keys, samples nest more than
+ * 64 levels deep (a sample that contains itself), or `samples` is not an array.
  * @example
  * ```ts
  * import { tensor } from "@backprop/core";
@@ -67,11 +74,17 @@ export function stackRows(rows: readonly Tensor[]): Tensor {
  * @category Data
  */
 export function defaultCollate<T>(samples: readonly T[]): Collated<T> {
+  const list: unknown = samples;
+  if (!Array.isArray(list)) throw new ValueError(`collate: expected an array of samples; got ${typeName(list)}`);
   if (samples.length === 0) throw new ValueError("collate: expected at least one sample; got none");
   return collate(samples, "sample") as Collated<T>;
 }
 
-function collate(samples: readonly unknown[], where: string): unknown {
+/** How deep samples may nest (arrays in objects in arrays ...): deeper is a sample that holds itself. */
+const maxDepth = 64;
+
+function collate(samples: readonly unknown[], where: string, depth = 0): unknown {
+  if (depth > maxDepth) throw new ValueError(`collate: ${where.slice(0, 60)}... nests too deep; expected at most ${maxDepth} levels of arrays and objects, got more (does a sample contain itself?)`);
   const first = samples[0];
   if (first instanceof Tensor) {
     samples.forEach((s, i) => {
@@ -93,7 +106,7 @@ function collate(samples: readonly unknown[], where: string): unknown {
         throw new ValueError(`collate: every ${where} must have ${n} fields like ${where} 0; ${where} ${i} has ${Array.isArray(s) ? s.length : typeof s}`);
       }
     });
-    return (first as unknown[]).map((_, k) => collate(samples.map((s) => (s as unknown[])[k]), `${where}[${k}]`));
+    return (first as unknown[]).map((_, k) => collate(samples.map((s) => (s as unknown[])[k]), `${where}[${k}]`, depth + 1));
   }
   if (typeof first === "object" && first !== null && Object.getPrototypeOf(first) === Object.prototype) {
     const keys = Object.keys(first);
@@ -105,6 +118,7 @@ function collate(samples: readonly unknown[], where: string): unknown {
           return (s as Record<string, unknown>)[key];
         }),
         `${where}.${key}`,
+        depth + 1,
       );
     }
     return out;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FormatError } from "@backprop/core";
+import { DTypeError, FormatError, ShapeError, ValueError } from "@backprop/core";
 import { idxToTensor, parseIdx } from "./index.js";
 
 /** Builds IDX bytes: magic 0x0000TTNN, big-endian dims, then the element bytes. */
@@ -56,5 +56,35 @@ describe("parseIdx", () => {
     expect(() => parseIdx(idxBytes(0x07, [1], [1]), "bad.idx")).toThrow(/wrong magic number/);
     expect(() => parseIdx(new TextEncoder().encode("hello world"), "text.idx")).toThrow(/wrong magic number/);
     expect(() => parseIdx(new Uint8Array([0x1f, 0x8b, 8, 0]), "x.gz")).toThrow(/gzip-compressed/);
+  });
+
+  it("rejects lying headers with the file and the expected and actual bytes, before allocating", () => {
+    // Dimensions of 2^32 - 1: the claimed size is exact, not a rounded float.
+    const huge = idxBytes(0x08, [0xffffffff, 0xffffffff], [1]);
+    expect(() => parseIdx(huge, "huge.idx")).toThrow(FormatError);
+    expect(() => parseIdx(huge, "huge.idx")).toThrow("parseIdx: huge.idx is truncated; header says [4294967295, 4294967295] uint8, expected 18446744065119617037 bytes, got 13");
+    // 255 dimensions of 2^32 - 1, float64: a product far past any safe integer.
+    const absurd = idxBytes(0x0e, new Array<number>(255).fill(0xffffffff), []);
+    expect(() => parseIdx(absurd, "absurd.idx")).toThrow(/^parseIdx: absurd.idx is truncated; header says \[4294967295, .*\] float64, expected about \d\.\d\de2\d{3} bytes, got 1024$/);
+    // Dimensions that multiply past the data.
+    expect(() => parseIdx(idxBytes(0x0c, [3, 3], new Uint8Array(20)), "short.idx")).toThrow("parseIdx: short.idx is truncated; header says [3, 3] int32, expected 48 bytes, got 32");
+    // A zero dimension holds nothing: with or without data after it.
+    expect(() => parseIdx(idxBytes(0x08, [2, 0], []), "empty.idx")).toThrow("parseIdx: empty.idx has an empty dimension; expected every size >= 1, got [2, 0] uint8");
+    expect(() => parseIdx(idxBytes(0x08, [0, 5], [1, 2, 3]), "zero.idx")).toThrow(FormatError);
+  });
+
+  it("rejects input that is not bytes, and IdxArrays that do not hold their shape", () => {
+    expect(() => parseIdx(5 as never)).toThrow(ValueError);
+    expect(() => parseIdx([0, 0, 8, 1, 0, 0, 0, 1, 5] as never, "a.idx")).toThrow("parseIdx: expected the bytes of a.idx as a Uint8Array; got Array");
+    expect(() => parseIdx(null as never)).toThrow("parseIdx: expected the bytes of <idx> as a Uint8Array; got null");
+    expect(() => idxToTensor(null as never)).toThrow("idxToTensor: expected an IdxArray { type, shape, data }; got null");
+    expect(() => idxToTensor({ type: "uint8", shape: [2], data: new Uint8Array(5) })).toThrow(ShapeError);
+    expect(() => idxToTensor({ type: "uint8", shape: [2], data: new Uint8Array(5) })).toThrow("idxToTensor: data holds 5 elements; expected 2 for shape [2]");
+    expect(() => idxToTensor({ type: "uint8", shape: [2, -1], data: new Uint8Array(2) })).toThrow(ShapeError);
+    const idx = parseIdx(idxBytes(0x08, [2], [1, 2]));
+    expect(() => idxToTensor(idx, { dtype: "bool" as never })).toThrow(DTypeError);
+    expect(() => idxToTensor(idx, { dtype: "bool" as never })).toThrow('idxToTensor: dtype must be "float32" or "int32"; got "bool"');
+    expect(() => idxToTensor(idx, { scale: NaN })).toThrow("idxToTensor: scale must be a finite number; got NaN");
+    expect(() => idxToTensor(idx, null as never)).toThrow(ValueError);
   });
 });

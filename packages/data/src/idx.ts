@@ -4,22 +4,15 @@
  * This parser works on bytes and runs anywhere; `readIdx` (Node) adds files and gzip.
  * @module
  */
-import { FormatError, Tensor, empty, formatShape } from "@backprop/core";
+import { DTypeError, FormatError, ShapeError, Tensor, ValueError, empty, formatShape } from "@backprop/core";
+import { describeValue, optionsOf, typeName } from "./check.js";
+import { readIdxHeader, sizeMismatch } from "./idxHeader.js";
 
 /**
  * The element types an IDX file can hold, by their dtype byte.
  * @category Data
  */
 export type IdxType = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
-
-const idxTypes: Record<number, { type: IdxType; bytes: number } | undefined> = {
-  0x08: { type: "uint8", bytes: 1 },
-  0x09: { type: "int8", bytes: 1 },
-  0x0b: { type: "int16", bytes: 2 },
-  0x0c: { type: "int32", bytes: 4 },
-  0x0d: { type: "float32", bytes: 4 },
-  0x0e: { type: "float64", bytes: 8 },
-};
 
 /**
  * A parsed IDX file: its element type, its dimensions, and the elements as a typed array in
@@ -37,8 +30,10 @@ export interface IdxArray {
  * @param bytes the whole file.
  * @param file the file's name, for error messages.
  * @throws {FormatError} for a wrong magic number, an unknown dtype byte, a gzip stream (use
- * `readIdx`, which inflates it), a truncated file or trailing bytes; each message names the file
- * and, for a size mismatch, the expected and actual byte counts.
+ * `readIdx`, which inflates it), a dimension of size 0, a truncated file or trailing bytes; each
+ * message names the file and, for a size mismatch, the expected and actual byte counts (the
+ * size a header claims is checked exactly before anything is decoded).
+ * @throws {ValueError} when `bytes` is not a Uint8Array.
  * @example
  * ```ts
  * import { parseIdx } from "@backprop/data";
@@ -48,36 +43,21 @@ export interface IdxArray {
  * @category Data
  */
 export function parseIdx(bytes: Uint8Array, file = "<idx>"): IdxArray {
+  if (!(bytes instanceof Uint8Array)) throw new ValueError(`parseIdx: expected the bytes of ${file} as a Uint8Array; got ${typeName(bytes)}`);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     throw new FormatError(`parseIdx: ${file} is gzip-compressed; inflate it first (readIdx does)`);
   }
-  if (bytes.length < 4) throw new FormatError(`parseIdx: ${file} is truncated; expected at least 4 bytes of header, got ${bytes.length}`);
+  const header = readIdxHeader(bytes, file);
+  if (header === null) {
+    if (bytes.length < 4) throw new FormatError(`parseIdx: ${file} is truncated; expected at least 4 bytes of header, got ${bytes.length}`);
+    throw new FormatError(`parseIdx: ${file} is truncated; expected ${4 + 4 * bytes[3]} bytes of header for ${bytes[3]} dimensions, got ${bytes.length}`);
+  }
+  // The claimed size is exact (a bigint), so no product of dimensions can wrap or round
+  // past the check; only a claim that matches the bytes in hand gets decoded.
+  if (header.fileBytes !== BigInt(bytes.length)) throw sizeMismatch(file, header, bytes.length);
+  const count = (bytes.length - header.headerBytes) / header.bytes;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = view.getUint32(0, false);
-  const kind = idxTypes[bytes[2]];
-  if (bytes[0] !== 0 || bytes[1] !== 0 || kind === undefined || bytes[3] === 0) {
-    throw new FormatError(
-      `parseIdx: ${file} has a wrong magic number; expected 0x0000TTNN (TT a dtype byte in 08 09 0B 0C 0D 0E, NN >= 1 dimensions, e.g. 0x00000803 for images), got 0x${magic.toString(16).padStart(8, "0")}`,
-    );
-  }
-  const rank = bytes[3];
-  const headerBytes = 4 + 4 * rank;
-  if (bytes.length < headerBytes) {
-    throw new FormatError(`parseIdx: ${file} is truncated; expected ${headerBytes} bytes of header for ${rank} dimensions, got ${bytes.length}`);
-  }
-  const shape: number[] = [];
-  let count = 1;
-  for (let i = 0; i < rank; i++) {
-    const d = view.getUint32(4 + 4 * i, false);
-    shape.push(d);
-    count *= d;
-  }
-  const expected = headerBytes + count * kind.bytes;
-  if (bytes.length !== expected) {
-    const what = bytes.length < expected ? "is truncated" : "has trailing bytes";
-    throw new FormatError(`parseIdx: ${file} ${what}; header says ${formatShape(shape)} ${kind.type}, expected ${expected} bytes, got ${bytes.length}`);
-  }
-  return { type: kind.type, shape, data: decode(view, headerBytes, count, kind.type) };
+  return { type: header.type, shape: header.shape, data: decode(view, header.headerBytes, count, header.type) };
 }
 
 function decode(view: DataView, at: number, count: number, type: IdxType): IdxArray["data"] {
@@ -124,6 +104,9 @@ export interface IdxToTensorOptions {
 /**
  * Converts a parsed IDX array into a tensor of its shape, optionally scaled.
  * Shape: the IDX file's dimensions.
+ * @throws {ShapeError} when the data does not hold exactly the elements of the shape.
+ * @throws {DTypeError} for a dtype other than float32 or int32.
+ * @throws {ValueError} for a scale that is not a finite number, or an `idx` that is not an IdxArray.
  * @example
  * ```ts
  * import { idxToTensor, parseIdx } from "@backprop/data";
@@ -133,8 +116,20 @@ export interface IdxToTensorOptions {
  * @category Data
  */
 export function idxToTensor(idx: IdxArray, options: IdxToTensorOptions = {}): Tensor {
-  const dtype = options.dtype ?? "float32";
-  const scale = options.scale ?? 1;
+  const { dtype = "float32", scale = 1 } = optionsOf(options, "idxToTensor");
+  const value: unknown = idx;
+  if (typeof value !== "object" || value === null || !Array.isArray(idx.shape) || !ArrayBuffer.isView(idx.data)) {
+    throw new ValueError(`idxToTensor: expected an IdxArray { type, shape, data }; got ${typeName(value)}`);
+  }
+  if (dtype !== "float32" && dtype !== "int32") throw new DTypeError(`idxToTensor: dtype must be "float32" or "int32"; got ${describeValue(dtype)}`);
+  if (typeof scale !== "number" || !Number.isFinite(scale)) throw new ValueError(`idxToTensor: scale must be a finite number; got ${describeValue(scale)}`);
+  let count = 1;
+  for (const d of idx.shape) {
+    if (!Number.isSafeInteger(d) || d < 0) throw new ShapeError(`idxToTensor: shape must hold non-negative integers; got ${formatShape(idx.shape)}`);
+    count *= d;
+  }
+  // Checked before allocating: the tensor gets exactly the elements the data holds.
+  if (count !== idx.data.length) throw new ShapeError(`idxToTensor: data holds ${idx.data.length} elements; expected ${count} for shape ${formatShape(idx.shape)}`);
   const t = empty(idx.shape, { dtype });
   const dst = t.storage.data;
   const src = idx.data;

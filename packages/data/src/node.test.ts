@@ -26,6 +26,105 @@ function write(name: string, bytes: Uint8Array | string): string {
   return path;
 }
 
+/** A gzip file of `members` concatenated copies of 16 MiB of zeros: ~16 KiB per 16 MiB inflated. */
+let zeroMember: Uint8Array | null = null;
+function zeroBomb(members: number, prefix?: Uint8Array): Uint8Array {
+  zeroMember ??= gzipSync(new Uint8Array(16 << 20));
+  const member = zeroMember;
+  const parts = Array.from({ length: members }, () => member);
+  if (prefix !== undefined) parts.unshift(gzipSync(prefix));
+  return Buffer.concat(parts);
+}
+
+/** Runs a read, and gives the time it took and how much the process's peak RSS grew. */
+async function measure(read: () => Promise<unknown>): Promise<{ error: unknown; ms: number; peakGrowthMiB: number }> {
+  const peak = process.resourceUsage().maxRSS;
+  const start = performance.now();
+  let error: unknown = null;
+  try {
+    await read();
+  } catch (e) {
+    error = e;
+  }
+  return { error, ms: performance.now() - start, peakGrowthMiB: (process.resourceUsage().maxRSS - peak) / 1024 };
+}
+
+describe("bounded reads: gzip bombs, maxBytes, bad paths", () => {
+  // 1 MiB of gzip that inflates to 1 GiB of zeros (64 members of 16 MiB).
+  const bomb = zeroBomb(64);
+
+  it("rejects an IDX gzip bomb from its first inflated bytes, fast and in little memory", async () => {
+    const path = write("bomb-idx1-ubyte.gz", bomb);
+    const { error, ms, peakGrowthMiB } = await measure(() => readIdx(path));
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as Error).message).toMatch(/^parseIdx: bomb-idx1-ubyte.gz has a wrong magic number; .* got 0x00000000$/);
+    expect(ms).toBeLessThan(1000);
+    expect(peakGrowthMiB).toBeLessThan(64);
+  });
+
+  it("rejects a CSV gzip bomb of NUL bytes from its first inflated bytes", async () => {
+    const path = write("bomb.csv.gz", bomb);
+    const { error, ms, peakGrowthMiB } = await measure(() => readCsv(path));
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as Error).message).toBe("readCsv: bomb.csv.gz is not text; expected no NUL bytes, got one at byte 0");
+    expect(ms).toBeLessThan(1000);
+    expect(peakGrowthMiB).toBeLessThan(64);
+  });
+
+  it("checks an IDX header's size against maxBytes and stops at the end it claims", async () => {
+    // A valid header claiming 2^30 bytes of pixels: more than the default maxBytes (2^30) with the header.
+    const huge = write("huge-idx1-ubyte.gz", zeroBomb(1, idxBytes(0x08, [2 ** 30], [])));
+    const big = await measure(() => readIdx(huge));
+    expect(big.error).toBeInstanceOf(FormatError);
+    expect((big.error as Error).message).toBe("readIdx: huge-idx1-ubyte.gz is larger than maxBytes; expected at most 1073741824 bytes, got 1073741832 (header says [1073741824] uint8)");
+    expect(big.ms).toBeLessThan(1000);
+    // A header claiming 10 bytes, followed by 1 GiB of zeros: stops reading past byte 18.
+    const trailing = write("trailing-idx1-ubyte.gz", zeroBomb(64, idxBytes(0x08, [10], new Uint8Array(10))));
+    const more = await measure(() => readIdx(trailing));
+    expect(more.error).toBeInstanceOf(FormatError);
+    expect((more.error as Error).message).toBe("parseIdx: trailing-idx1-ubyte.gz has trailing bytes; header says [10] uint8, expected 18 bytes, got more");
+    expect(more.ms).toBeLessThan(1000);
+    expect(more.peakGrowthMiB).toBeLessThan(64);
+    // A raw file's header is checked against the file's size before the rest is read.
+    await expect(readIdx(write("lying-idx2-ubyte", idxBytes(0x08, [0xffffffff, 0xffffffff], [1, 2])))).rejects.toThrow(
+      "parseIdx: lying-idx2-ubyte is truncated; header says [4294967295, 4294967295] uint8, expected 18446744065119617037 bytes, got 14",
+    );
+    // The same header within a small maxBytes.
+    await expect(readIdx(write("small-idx1-ubyte", idxBytes(0x08, [100], new Uint8Array(100))), { maxBytes: 50 })).rejects.toThrow(
+      "readIdx: small-idx1-ubyte is larger than maxBytes; expected at most 50 bytes, got 108",
+    );
+  });
+
+  it("bounds the compressed and the inflated size of a CSV by maxBytes", async () => {
+    const rows = "a,b\n" + "1,2\n".repeat(100_000); // 400,004 bytes
+    const raw = write("rows.csv", rows);
+    await expect(readCsv(raw, { maxBytes: 1000 })).rejects.toThrow(FormatError);
+    await expect(readCsv(raw, { maxBytes: 1000 })).rejects.toThrow("readCsv: rows.csv is larger than maxBytes; expected at most 1000 bytes, got 400004");
+    const gz = write("rows.csv.gz", gzipSync(new TextEncoder().encode(rows)));
+    const compressed = gzipSync(new TextEncoder().encode(rows)).length;
+    await expect(readCsv(gz, { maxBytes: 100_000 })).rejects.toThrow(
+      `readCsv: rows.csv.gz is larger than maxBytes; expected at most 100000 bytes, got more once inflated (${compressed} bytes compressed)`,
+    );
+    expect((await readCsv(gz, { maxBytes: 400_004 })).x.shape).toEqual([100_000, 2]);
+  });
+
+  it("rejects bad maxBytes, bad paths, missing files and folders with named errors", async () => {
+    const path = write("ok-idx1-ubyte", idxBytes(0x08, [1], [5]));
+    for (const maxBytes of [0, -1, 1.5, NaN, Infinity, 2 ** 53, "10"]) {
+      await expect(readIdx(path, { maxBytes: maxBytes as number })).rejects.toThrow(ValueError);
+    }
+    await expect(readIdx(path, { maxBytes: 0 })).rejects.toThrow("readIdx: maxBytes must be an integer in [1, 4294967296]; got 0");
+    await expect(readIdx(5 as never)).rejects.toThrow("readIdx: path must be a string; got number");
+    await expect(readCsv(join(dir, "missing.csv"))).rejects.toThrow(FormatError);
+    await expect(readCsv(join(dir, "missing.csv"))).rejects.toThrow(`readCsv: cannot read ${join(dir, "missing.csv")}; expected a readable file, got ENOENT (no such file)`);
+    await expect(readIdx(dir)).rejects.toThrow(`readIdx: cannot read ${dir}; expected a readable file, got a directory`);
+    await expect(loadMnist({ dir: 5 as never })).rejects.toThrow("loadMnist: dir must be a string; got number");
+    await expect(loadMnist(null as never)).rejects.toThrow(ValueError);
+    await expect(loadMnist({ flatten: 1 as never })).rejects.toThrow("loadMnist: flatten must be true or false; got 1");
+    await expect(readCsv(path, null as never)).rejects.toThrow(ValueError);
+  });
+});
+
 describe("readIdx", () => {
   const bytes = idxBytes(0x08, [2, 2], [1, 2, 3, 4]);
 
@@ -108,7 +207,7 @@ describe("readCsv", () => {
     expect(x.toArray()).toEqual([[1, 2], [3, 4]]);
     expect(y?.toArray()).toEqual([0, 1]);
     expect(columns).toEqual(["a", "b"]);
-    await expect(readCsv(write("bad.csv", "a,b\n1,2\n3,x\n"))).rejects.toThrow('bad.csv:3:2: expected a number, got "x"');
+    await expect(readCsv(write("bad.csv", "a,b\n1,2\n3,x\n"))).rejects.toThrow('bad.csv:3:3: field 2 (b); expected a number, got "x"');
     const gz = await readCsv(write("tiny.csv.gz", gzipSync(new TextEncoder().encode("a\n5\n"))));
     expect(gz.x.toArray()).toEqual([[5]]);
   });

@@ -34,5 +34,11 @@ describe("randomSplit", () => {
     expect(() => randomSplit(numbers, [0.5, 0.4])).toThrow(/fractions must add up to 1; got 0.9/);
     expect(() => randomSplit(numbers, [-1, 11])).toThrow(/non-negative/);
     expect(() => randomSplit(numbers, [])).toThrow(ValueError);
+    expect(() => randomSplit(null as never, [1])).toThrow("randomSplit: expected a dataset (length and get); got null");
+    expect(() => randomSplit(numbers, [10], null as never)).toThrow("randomSplit: expected an options object; got null");
+    expect(() => randomSplit(numbers, [10], { generator: 5 as never })).toThrow("randomSplit: generator must be a Generator from @backprop/core; got number");
+    expect(() => randomSplit({ length: 2 ** 40, get: (i: number) => i }, [0.5, 0.5])).toThrow(
+      "randomSplit: the dataset is too long; expected at most 2147483647 samples (int32 indices), got 1099511627776",
+    );
   });
 });

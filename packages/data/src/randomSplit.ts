@@ -3,6 +3,7 @@
  * @module
  */
 import { Generator, ValueError, defaultGenerator } from "@backprop/core";
+import { checkDataset, optionalGenerator, optionsOf } from "./check.js";
 import { Subset } from "./Dataset.js";
 import type { Dataset } from "./Dataset.js";
 
@@ -22,7 +23,8 @@ export interface RandomSplitOptions {
  * sample counts that add up to the dataset's length, or fractions that add up to 1: each part
  * gets `floor(n * fraction)` samples and the remainder goes one by one to the first parts.
  * @throws {ValueError} for counts that do not add up to the dataset's length, fractions that
- * do not add up to 1, or negative / non-finite entries.
+ * do not add up to 1, negative / non-finite entries, a dataset longer than 2^31 - 1 samples, or
+ * a generator that is not a Generator.
  * @example
  * ```ts
  * import { randn } from "@backprop/core";
@@ -33,7 +35,9 @@ export interface RandomSplitOptions {
  * @category Data
  */
 export function randomSplit<D extends Dataset<unknown>>(dataset: D, lengths: readonly number[], options: RandomSplitOptions = {}): Subset<D>[] {
-  const n = dataset.length;
+  const { generator, seed } = optionsOf(options, "randomSplit");
+  const n = checkDataset(dataset, "randomSplit").length;
+  optionalGenerator(generator, "randomSplit");
   const list: unknown = lengths;
   if (!Array.isArray(list) || lengths.length === 0) throw new ValueError("randomSplit: lengths must be a non-empty array of counts or fractions");
   if (lengths.some((v) => typeof v !== "number" || !Number.isFinite(v) || v < 0)) {
@@ -50,7 +54,7 @@ export function randomSplit<D extends Dataset<unknown>>(dataset: D, lengths: rea
     let rest = n - counts.reduce((a, b) => a + b, 0);
     for (let i = 0; rest > 0; i = (i + 1) % counts.length, rest--) counts[i]++;
   }
-  const g = options.generator ?? (options.seed !== undefined ? new Generator(options.seed) : defaultGenerator());
+  const g = generator ?? (seed !== undefined ? new Generator(seed) : defaultGenerator());
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   for (let i = n - 1; i > 0; i--) {

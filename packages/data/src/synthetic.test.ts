@@ -50,7 +50,16 @@ describe("moons and circles", () => {
 
   it("rejects bad options", () => {
     expect(() => moons({ samples: 0 })).toThrow(ValueError);
-    expect(() => moons({ samples: 2.5 })).toThrow(/moons: samples must be an integer >= 2; got 2.5/);
+    expect(() => moons({ samples: 2.5 })).toThrow("moons: samples must be an integer in [2, 33554432] (x holds at most 2^26 numbers); got 2.5");
+    // Sizes are checked before anything is allocated.
+    expect(() => xor({ samples: 1e12 })).toThrow("xor: samples must be an integer in [1, 33554432] (x holds at most 2^26 numbers); got 1000000000000");
+    expect(() => xor({ samples: 3e8 })).toThrow(ValueError);
+    expect(() => spirals({ classes: 1e9, samples: 1e9 })).toThrow(ValueError);
+    expect(() => linearRegression({ weights: new Array<number>(1e5).fill(1), samples: 1e5 })).toThrow(
+      "linearRegression: samples must be an integer in [1, 671] (x holds at most 2^26 numbers); got 100000",
+    );
+    expect(() => xor(null as never)).toThrow("xor: expected an options object; got null");
+    expect(() => moons({ generator: 5 as never, noise: 0.1 })).toThrow("moons: generator must be a Generator from @backprop/core; got number");
     expect(() => circles({ factor: 1 })).toThrow(/factor must be in \(0, 1\)/);
     expect(() => xor({ noise: -1 })).toThrow(/noise must be a non-negative number/);
   });

@@ -5,13 +5,17 @@
  */
 import { Generator, ValueError, empty } from "@backprop/core";
 import type { Tensor } from "@backprop/core";
+import { optionalGenerator, optionsOf } from "./check.js";
+
+/** The most numbers a synthetic x may hold (256 MiB of float32), checked before allocating. */
+const maxNumbers = 2 ** 26;
 
 /**
  * Options shared by the synthetic data sets.
  * @category Datasets
  */
 export interface SyntheticOptions {
-  /** Number of samples. */
+  /** Number of samples; x may hold at most 2^26 numbers (33,554,432 samples of 2 features). */
   samples?: number;
   /** Standard deviation of Gaussian noise added to every coordinate. */
   noise?: number;
@@ -21,12 +25,12 @@ export interface SyntheticOptions {
   generator?: Generator;
 }
 
-function setup(options: SyntheticOptions, where: string, defaultN: number, defaultNoise: number, minN = 1): { n: number; noise: number; g: Generator } {
-  const n = options.samples ?? defaultN;
-  const noise = options.noise ?? defaultNoise;
-  if (!Number.isInteger(n) || n < minN) throw new ValueError(`${where}: samples must be an integer >= ${minN}; got ${n}`);
+function setup(options: SyntheticOptions, where: string, defaultN: number, defaultNoise: number, minN = 1, features = 2): { n: number; noise: number; g: Generator } {
+  const { samples: n = defaultN, noise = defaultNoise, generator, seed = 0 } = optionsOf(options, where);
+  const maxN = Math.floor(maxNumbers / features);
+  if (!Number.isInteger(n) || n < minN || n > maxN) throw new ValueError(`${where}: samples must be an integer in [${minN}, ${maxN}] (x holds at most 2^26 numbers); got ${n}`);
   if (!Number.isFinite(noise) || noise < 0) throw new ValueError(`${where}: noise must be a non-negative number; got ${noise}`);
-  return { n, noise, g: options.generator ?? new Generator(options.seed ?? 0) };
+  return { n, noise, g: optionalGenerator(generator, where) ?? new Generator(seed) };
 }
 
 /** Fills x [n, 2] and y [n] from a point function, shuffling the sample order with g. */
@@ -35,7 +39,8 @@ function points(n: number, g: Generator, noise: number, shuffle: boolean, at: (i
   const y = empty([n], { dtype: "int32" });
   const xd = x.storage.data;
   const yd = y.storage.data;
-  const order = Array.from({ length: n }, (_, i) => i);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
   if (shuffle) {
     for (let i = n - 1; i > 0; i--) {
       const j = g.nextInt(0, i + 1);
@@ -128,7 +133,7 @@ export interface CirclesOptions extends SyntheticOptions {
  */
 export function circles(options: CirclesOptions = {}): [x: Tensor, y: Tensor] {
   const { n, noise, g } = setup(options, "circles", 100, 0, 2);
-  const factor = options.factor ?? 0.8;
+  const { factor = 0.8 } = options;
   if (!(factor > 0 && factor < 1)) throw new ValueError(`circles: factor must be in (0, 1); got ${factor}`);
   const outer = Math.floor(n / 2);
   const inner = n - outer;
@@ -163,7 +168,7 @@ export interface SpiralsOptions extends SyntheticOptions {
  * @category Datasets
  */
 export function spirals(options: SpiralsOptions = {}): [x: Tensor, y: Tensor] {
-  const classes = options.classes ?? 3;
+  const { classes = 3 } = optionsOf(options, "spirals");
   if (!Number.isInteger(classes) || classes < 2) throw new ValueError(`spirals: classes must be an integer >= 2; got ${classes}`);
   const { n, noise, g } = setup(options, "spirals", 300, 0.2, classes);
   const base = Math.floor(n / classes);
@@ -208,12 +213,11 @@ export interface LinearRegressionOptions extends SyntheticOptions {
  * @category Datasets
  */
 export function linearRegression(options: LinearRegressionOptions = {}): [x: Tensor, y: Tensor] {
-  const { n, noise, g } = setup(options, "linearRegression", 100, 0.01);
-  const w = options.weights ?? [2, -3.4];
-  const b = options.bias ?? 4.2;
+  const { weights: w = [2, -3.4], bias: b = 4.2 } = optionsOf(options, "linearRegression");
   if (!Array.isArray(w) || w.length === 0 || w.some((v) => !Number.isFinite(v))) {
-    throw new ValueError(`linearRegression: weights must be a non-empty array of finite numbers; got ${JSON.stringify(w)}`);
+    throw new ValueError(`linearRegression: weights must be a non-empty array of finite numbers; got ${JSON.stringify(w).slice(0, 80)}`);
   }
+  const { n, noise, g } = setup(options, "linearRegression", 100, 0.01, 1, w.length);
   if (!Number.isFinite(b)) throw new ValueError(`linearRegression: bias must be a finite number; got ${b}`);
   const f = w.length;
   const x = empty([n, f]);

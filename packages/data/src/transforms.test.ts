@@ -43,6 +43,15 @@ describe("minMax", () => {
   });
 });
 
+describe("misuse of scalers", () => {
+  it("gives named errors for what is not a tensor and for bad options", () => {
+    const scaler = standardize(tensor([[1], [3]]));
+    expect(() => scaler.apply(5 as never)).toThrow("standardize: expected a Tensor; got number");
+    expect(() => scaler.invert(null as never)).toThrow(ValueError);
+    expect(() => minMax(tensor([[1], [2]]), null as never)).toThrow("minMax: expected an options object; got null");
+  });
+});
+
 describe("oneHot", () => {
   it("is core's one-hot encoding", () => {
     expect(oneHot).toBe(coreOneHot);

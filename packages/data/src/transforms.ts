@@ -4,6 +4,7 @@
  * @module
  */
 import { ShapeError, Tensor, ValueError, formatShape, keep, tensor } from "@backprop/core";
+import { optionsOf, typeName } from "./check.js";
 
 /**
  * A fitted scaler: `apply` maps data the way the training data was mapped, `invert` undoes it.
@@ -23,7 +24,7 @@ export interface Scaler {
 
 /** Per-feature float64 statistics over axis 0 of a rank >= 1 tensor. */
 function columns(x: Tensor, where: string): { n: number; features: number; data: ArrayLike<number> } {
-  if (!(x instanceof Tensor)) throw new ValueError(`${where}: expected a Tensor; got ${typeof x}`);
+  if (!(x instanceof Tensor)) throw new ValueError(`${where}: expected a Tensor; got ${typeName(x)}`);
   if (x.rank === 0 || x.shape[0] === 0) throw new ShapeError(`${where}: expected a tensor [n, ...] with n >= 1; got ${formatShape(x.shape)}`);
   if (x.dtype === "bool") throw new ValueError(`${where}: expected a numeric tensor; got a ${x.describe()}`);
   return { n: x.shape[0], features: x.size / x.shape[0], data: x.data() };
@@ -34,6 +35,7 @@ function makeScaler(where: string, featureShape: readonly number[], shift: Float
   const shiftT = keep(tensor(shift, { shape: featureShape }));
   const scaleT = keep(tensor(scale, { shape: featureShape }));
   const check = (x: Tensor): void => {
+    if (!(x instanceof Tensor)) throw new ValueError(`${where}: expected a Tensor; got ${typeName(x)}`);
     const s = x.shape.slice(1);
     if (x.rank === 0 || s.length !== featureShape.length || s.some((d, i) => d !== featureShape[i])) {
       throw new ShapeError(`${where}: expected input [n, ${featureShape.join(", ")}] like the fitted data, got ${formatShape(x.shape)}`);
@@ -104,8 +106,7 @@ export interface MinMaxOptions {
  * @category Transforms
  */
 export function minMax(x: Tensor, options: MinMaxOptions = {}): Scaler {
-  const lo = options.min ?? 0;
-  const hi = options.max ?? 1;
+  const { min: lo = 0, max: hi = 1 } = optionsOf(options, "minMax");
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) throw new ValueError(`minMax: expected finite min < max; got min ${lo}, max ${hi}`);
   const { n, features, data } = columns(x, "minMax");
   const fmin = new Float64Array(features).fill(Infinity);
