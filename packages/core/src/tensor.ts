@@ -45,6 +45,11 @@ const finalizer = new FinalizationRegistry<Storage>((storage) => {
   if (--storage.refs === 0) storage.release();
 });
 
+// Gradients in memory the collector cannot free, disposed with the tensor they belong to.
+const ownedGrads = new FinalizationRegistry<{ grad: Tensor | null }>((owned) => {
+  owned.grad?.dispose();
+});
+
 let nextId = 1;
 
 /**
@@ -90,6 +95,8 @@ export class Tensor implements Disposable {
   private _disposed = false;
   private _kept = false;
   private _finalized = false;
+  /** The gradient this tensor disposes when it is collected (see setGrad). */
+  private _ownedGrad: { grad: Tensor | null } | null = null;
 
   /** @internal Wraps a backend storage; use the creation functions instead. */
   constructor(storage: Storage, shape: readonly number[], strides?: readonly number[], offset = 0) {
@@ -132,10 +139,10 @@ export class Tensor implements Disposable {
   }
 
   /** @internal */
-  markKept(): void {
+  markKept(guard = true): void {
     this._kept = true;
     untrackTensor(this);
-    this.guardWithFinalizer();
+    if (guard) this.guardWithFinalizer();
   }
 
   /** @internal Lets the garbage collector return this tensor's storage if nobody disposes it. */
@@ -272,8 +279,26 @@ export class Tensor implements Disposable {
   private setGrad(g: Tensor): void {
     const old = this.grad;
     this.grad = g;
-    g.markKept();
+    // A gradient in memory the collector cannot free is released with this tensor through one
+    // finalizer per tensor, not one per gradient: a registration every step would pile up
+    // finalizer records that only a full collection clears.
+    const owned = g.storage.collectable !== true && !g._finalized;
+    g.markKept(!owned);
     if (old !== null && old !== g && !old.requiresGrad) old.dispose();
+    if (owned) this.ownGrad(g);
+  }
+
+  private ownGrad(g: Tensor | null): void {
+    if (this._ownedGrad === null) {
+      if (g === null) return;
+      this._ownedGrad = { grad: null };
+      ownedGrads.register(this, this._ownedGrad);
+    }
+    const previous = this._ownedGrad.grad;
+    this._ownedGrad.grad = g;
+    // One still alive but no longer owned (replaced by a gradient carrying a graph, or dropped
+    // by assigning .grad) goes back to a finalizer of its own.
+    if (previous !== null && previous !== g) previous.guardWithFinalizer();
   }
 
   /**
@@ -305,6 +330,7 @@ export class Tensor implements Disposable {
   zeroGrad(): void {
     if (this.grad !== null && !this.grad.requiresGrad) this.grad.dispose();
     this.grad = null;
+    this.ownGrad(null);
   }
 
   /** A tensor sharing this one's data but cut from the autograd graph. */
