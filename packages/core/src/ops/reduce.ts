@@ -189,7 +189,8 @@ export const min = extremum("min");
  * For each element, the product of the other elements of its group over `axes`: the group is
  * moved to a last axis of length n, where the products before and after each element come
  * from doubling scans (log2 n steps of multiplying by a shifted copy, ones shifted in), as
- * PyTorch's exclusive cumulative products do. Differentiable ops only, so higher orders work.
+ * PyTorch's zero-safe prod backward does with exclusive cumprods (its usual path divides, and
+ * shares the underflow bug). Differentiable ops only, so higher orders work.
  */
 function othersProduct(x: Tensor, axes: number[]): Tensor {
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
