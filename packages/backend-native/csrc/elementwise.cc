@@ -285,7 +285,7 @@ inline A combine(A acc, A v) {
 template <int OP, typename T>
 void reduce_typed(const View& x, const View& o) {
   typedef typename Conv<T>::C C;
-  // Sums and products of float32 rows run in double, like the JS reference.
+  // Sums of float32 rows run in double, like the JS reference.
   typedef double A;
   const T* xd = x.ptr<T>();
   T* od = o.ptr<T>();
@@ -316,6 +316,13 @@ void reduce_typed(const View& x, const View& o) {
         for (; i < n; i++) rest += static_cast<A>(xp[i * xs]);
         const A total = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7])) + rest;
         *op = Conv<T>::put(static_cast<C>(static_cast<A>(*op) + total));
+      } else if (OP == 1) {
+        // Products round to T at every step, as in the JS reference, the wasm kernel and
+        // torch.prod: a float32 row that overflows midway ([1e30, 1e30, 1e-30]) is inf in every
+        // layout, and int32 wraps the same way.
+        T acc = *op;
+        for (int64_t i = 0; i < n; i++) acc = Conv<T>::put(static_cast<C>(static_cast<C>(acc) * static_cast<C>(xp[i * xs])));
+        *op = acc;
       } else {
         A acc = static_cast<A>(*op);
         for (int64_t i = 0; i < n; i++) acc = combine<OP, A>(acc, static_cast<A>(xp[i * xs]));
@@ -398,7 +405,9 @@ void softmax_typed(bool isLog, const View& x, int axis, const View& o) {
         const C v = static_cast<C>(xp[i * xs]);
         if (v > mx || v != v) mx = v;
       }
-      const C shift = std::isinf(mx) ? C(0) : mx;
+      // Shifting by the maximum even when it is not finite gives PyTorch's special values: a row
+      // with +Infinity (inf - inf) or NaN, or a row of -Infinity, comes out all NaN.
+      const C shift = mx;
       double total = 0;
       if (isLog) {
         for (int64_t i = 0; i < n; i++) total += static_cast<double>(std::exp(static_cast<C>(xp[i * xs]) - shift));

@@ -520,18 +520,20 @@ export function softmaxRowsF32(x: usize, o: usize, rows: i32, n: i32, log: i32):
       const v = load<f32>(xr + ((<usize>i) << 2));
       if (v > mx || v != v) mx = v;
     }
-    // A row of -Infinity (fully masked) gives NaN, as in PyTorch.
-    const shift: f32 = isFinite(mx) ? mx : 0;
+    // Shifting by the maximum even when it is not finite gives PyTorch's special values: a row
+    // with +Infinity (inf - inf) or NaN, or a row of -Infinity, comes out all NaN.
     let total: f64 = 0;
     for (let i = 0; i < n; i++) {
-      const e = Mathf.exp(load<f32>(xr + ((<usize>i) << 2)) - shift);
+      const e = Mathf.exp(load<f32>(xr + ((<usize>i) << 2)) - mx);
       total += <f64>e;
       if (log == 0) store<f32>(or + ((<usize>i) << 2), e);
     }
     if (log != 0) {
-      // In float64: x - lse in float32 would lose the digits of a small result next to large x.
-      const lse = Math.log(total) + <f64>shift;
-      for (let i = 0; i < n; i++) store<f32>(or + ((<usize>i) << 2), <f32>(<f64>load<f32>(xr + ((<usize>i) << 2)) - lse));
+      // (x - max) - log(total), in float64: adding max back to log(total) first would round the
+      // log term away next to a large max (1e30 + log 2 is 1e30).
+      const lt = Math.log(total);
+      const m = <f64>mx;
+      for (let i = 0; i < n; i++) store<f32>(or + ((<usize>i) << 2), <f32>(<f64>load<f32>(xr + ((<usize>i) << 2)) - m - lt));
     } else {
       const inv = <f32>(1 / total);
       for (let i = 0; i < n; i++) store<f32>(or + ((<usize>i) << 2), load<f32>(or + ((<usize>i) << 2)) * inv);

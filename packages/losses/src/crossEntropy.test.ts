@@ -113,6 +113,20 @@ describe("crossEntropy", () => {
     expect(g).toEqual([0.5, 0, -0.5, 0, 0, 0]);
   });
 
+  it("keeps log 2 for huge equal logits and gives PyTorch's values at the edges", () => {
+    // F.cross_entropy(x, y, reduction="none") and its gradient (torch 2.13), float32 and float64.
+    for (const dtype of ["float32", "float64"] as const) {
+      const x = tensor([[1e30, 1e30], [1e30, 0], [0, -Infinity], [-Infinity, 0]], { dtype });
+      const got = crossEntropy(x, labels([0, 1, 0, 0]), { reduction: "none" }).toArray() as number[];
+      expect(got[0]).toBeCloseTo(Math.LN2, 6);
+      // + 0 turns PyTorch's -0 of the third row into 0.
+      expect(got.slice(1).map((v) => v + 0)).toEqual([dtype === "float32" ? Math.fround(1e30) : 1e30, 0, Infinity]);
+      const huge = tensor([[1e30, 1e30]], { dtype, requiresGrad: true });
+      crossEntropy(huge, labels([0])).backward();
+      expect(huge.grad!.toArray()).toEqual([[-0.5, 0.5]]);
+    }
+  });
+
   it("passes gradCheck for index and probability targets", () => {
     expect(gradCheck((x) => crossEntropy(x, labels(T), { weight: tensor([0.5, 2, 1], { dtype: "float64" }), ignoreIndex: 1, labelSmoothing: 0.2 }), [f64(L)])).toBe(true);
     expect(gradCheck((x, q) => crossEntropy(x, q), [f64([[1, 2, 3], [0, 1, 0]]), f64([[0.2, 0.3, 0.5], [1, 0, 0]])])).toBe(true);

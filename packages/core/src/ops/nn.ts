@@ -69,7 +69,8 @@ const logSoftmaxOp = defineOp({
 
 /**
  * Softmax along an axis: exp(x_i - max x) / sum_j exp(x_j - max x), computed stably.
- * Integer inputs give float32.
+ * Integer inputs give float32. As in PyTorch, a row holding +Infinity or NaN, or only
+ * -Infinity (fully masked), gives NaN throughout; -Infinity beside finite values gives 0.
  * Shape: same as x.
  * @throws {ShapeError} for an axis out of range.
  * @example
@@ -86,14 +87,18 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 }
 
 /**
- * Log-softmax along an axis: x_i - log sum_j exp(x_j), computed stably (no log of a rounded-off 0).
- * Integer inputs give float32.
+ * Log-softmax along an axis: x_i - log sum_j exp(x_j), computed stably as
+ * (x_i - max x) - log sum_j exp(x_j - max x): no log of a rounded-off 0, and the log term
+ * survives huge equal values (`[1e30, 1e30]` gives -log 2 each). Integer inputs give float32.
+ * Special values as for {@link softmax}: NaN rows where softmax has them, -Infinity for a
+ * -Infinity beside finite values.
  * Shape: same as x.
  * @throws {ShapeError} for an axis out of range.
  * @example
  * ```ts
  * import { logSoftmax, tensor } from "@backprop/core";
- * logSoftmax(tensor([0, 0])).toArray(); // [-0.6931, -0.6931]
+ * logSoftmax(tensor([0, 0])).toArray();       // [-0.6931, -0.6931]
+ * logSoftmax(tensor([1e30, 1e30])).toArray(); // [-0.6931, -0.6931]
  * ```
  * @category Ops
  */

@@ -8,7 +8,7 @@ import { kernels } from "../backend/backend.js";
 import { isFloat } from "../dtype.js";
 import { normalizeAxes, normalizeAxis, shapesEqual } from "../shape.js";
 import { ShapeError, ValueError, formatShape } from "../errors.js";
-import { expand, reshape } from "./movement.js";
+import { expand, pad, permute, reshape } from "./movement.js";
 import { where } from "./elementwise.js";
 import { scalar } from "../creation.js";
 
@@ -185,6 +185,37 @@ export const max = extremum("max");
  */
 export const min = extremum("min");
 
+/**
+ * For each element, the product of the other elements of its group over `axes`: the group is
+ * moved to a last axis of length n, where the products before and after each element come
+ * from doubling scans (log2 n steps of multiplying by a shifted copy, ones shifted in), as
+ * PyTorch's zero-safe prod backward does with exclusive cumprods (its usual path divides, and
+ * shares the underflow bug). Differentiable ops only, so higher orders work.
+ */
+function othersProduct(x: Tensor, axes: number[]): Tensor {
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const n = axes.reduce((p, a) => p * x.shape[a], 1);
+  if (x.size === 0) return x.mul(0);
+  const order = [...kept, ...axes];
+  const identity = order.every((a, i) => a === i);
+  const moved = identity ? x : permute(x, order);
+  const rows = reshape(moved, [...kept.map((a) => x.shape[a]), n]);
+  // shift(t, s): t_i <- t_{i-s} along the last axis (s < 0 shifts the other way), ones shifted in.
+  const lead = kept.map((): [number, number] => [0, 0]);
+  const shift = (t: Tensor, s: number): Tensor => pad(t, [...lead, [s, -s]], 1);
+  let before = shift(rows, 1);
+  let after = shift(rows, -1);
+  for (let s = 1; s < n; s *= 2) {
+    before = before.mul(shift(before, s));
+    after = after.mul(shift(after, -s));
+  }
+  const others = reshape(before.mul(after), moved.shape);
+  if (identity) return others;
+  const inverse = new Array<number>(order.length);
+  order.forEach((a, i) => (inverse[a] = i));
+  return permute(others, inverse);
+}
+
 const prodOp = defineOp({
   name: "prod",
   forward: (x: Tensor, axes: number[], keepDims: boolean) => {
@@ -193,32 +224,26 @@ const prodOp = defineOp({
     if (input !== x) input.dispose();
     return out;
   },
-  // d(prod x)/dx_i = prod_{j != i} x_j, computed without dividing (zeros are allowed):
-  // exclusive products via the log-free trick of multiplying the others, one axis group at a time.
+  // d(prod x)/dx_i = prod_{j != i} x_j, the product of the others, as a product and never as
+  // prod / x_i: dividing breaks when the product underflows (1e-30 * 1e-20 is 0 in float32, the
+  // gradients 1e-20 and 1e-30 are not), overflows, or a factor is 0 or infinite.
   backward: (g, [x, axes]) => {
     const shape = keptShape(x.shape, axes);
-    const gb = expand(reshape(g, shape), x.shape);
-    const zero = x.eq(0);
-    const zeros = sumOp(zero.cast("int32"), axes, true);
-    // Where no zero is in the group: prod / x_i. Where exactly one: the product of the others at
-    // the zero, 0 elsewhere. Two or more zeros: 0 everywhere.
-    const safe = where(zero, 1, x);
-    const prodSafe = expand(prodOp(safe, axes, true), x.shape);
-    const none = expand(zeros.eq(0), x.shape);
-    const one = expand(zeros.eq(1), x.shape);
-    const grad = where(none, prodSafe.div(safe), where(one.logicalAnd(zero), prodSafe, 0));
-    return [gb.mul(grad), null, null];
+    return [expand(reshape(g, shape), x.shape).mul(othersProduct(x, axes)), null, null];
   },
 });
 
 /**
- * Product over axes (all by default). Its gradient is exact even with zeros present.
+ * Product over axes (all by default), rounded to the dtype at every step as in PyTorch.
+ * Its gradient is the product of the other elements, never prod / x: right with zeros present
+ * and when the product underflows or overflows.
  * Shape: as for {@link sum}.
  * @throws {ShapeError} for an out-of-range or repeated axis.
  * @example
  * ```ts
- * import { prod, tensor } from "@backprop/core";
+ * import { grad, prod, tensor } from "@backprop/core";
  * prod(tensor([1, 2, 3, 4])).item(); // 24
+ * grad((x) => prod(x))(tensor([1e-30, 1e-20, 3]))[0].toArray(); // [3e-20, 3e-30, 0]; the product is 0 in float32
  * ```
  * @category Ops
  */

@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 // Through the package entry, so the JS backend is registered and there is one copy of core.
-import { DTypeError, Generator, ShapeError, Tensor, contiguousStrides, getBackend, sizeOf } from "../index.js";
+import {
+  DTypeError, Generator, ShapeError, Tensor, contiguousStrides, getBackend, grad, gradCheck, logSoftmax, logSumExp, prod, setBackend, sizeOf, softmax, tensor,
+} from "../index.js";
 import type { Backend, BinaryOp, Conv2dAttrs, DType, Pool2dAttrs, ReduceOp, UnaryOp } from "../index.js";
 
 /**
@@ -625,6 +627,22 @@ export function runBackendConformance(backendName: string, options: ConformanceO
           expect([...be()[op](makeTensor(be(), "float32", [3, 0], []), [1], false).shape]).toEqual([3]);
         });
       }
+      test("prod", "products round to the dtype at every step, in every layout", () => {
+        // float32: 1e30 * 1e30 overflows before 1e-30 comes in, as in torch.prod (torch 2.13);
+        // 1e-30 * 1e-30 underflows to 0 the same way. int32 wraps at every step.
+        const cases: [DType, number[], number[]][] = [
+          ["float32", [1e30, 1e30, 1e-30, 1e-30, 1e-30, 1e30], [Infinity, 0]],
+          ["int32", [100000, 100000, 3, 65536, 65536, 5], [-64771072, 0]],
+        ];
+        for (const [dtype, values, expected] of cases) {
+          for (const layout of ["contiguous", "transposed", "stepped", "offset"] as Layout[]) {
+            const rows = makeTensor(be(), dtype, [2, 3], values, layout);
+            expectMatches(be().prod(rows, [1], false), expected, dtype, [2], `prod ${dtype} ${layout} along rows`);
+            const columns = makeTensor(be(), dtype, [3, 2], [0, 1, 2].flatMap((i) => [values[i], values[3 + i]]), layout);
+            expectMatches(be().prod(columns, [0], false), expected, dtype, [2], `prod ${dtype} ${layout} down columns`);
+          }
+        }
+      });
       test("sum", "1e5 elements match the reference", () => {
         const values = random(100_000, new Generator(seed));
         const x = makeTensor(be(), "float32", [250, 400], values, "transposed");
@@ -765,7 +783,137 @@ export function runBackendConformance(backendName: string, options: ConformanceO
           }
           expect([...be()[op](makeTensor(be(), "float32", [0, 3], []), 1).shape]).toEqual([0, 3]);
         });
+        test(op, "huge equal values keep the log term; special values give PyTorch's results", () => {
+          // Rows of two, with torch.softmax / torch.log_softmax's answers (torch 2.13): an
+          // infinite or NaN maximum, or a row of -Infinity, makes the whole row NaN.
+          const ln2 = Math.LN2;
+          const rows: [number, number, [number, number], [number, number]][] = [
+            [1e30, 1e30, [0.5, 0.5], [-ln2, -ln2]],
+            [-1e30, -1e30, [0.5, 0.5], [-ln2, -ln2]],
+            [3e38, 3e38, [0.5, 0.5], [-ln2, -ln2]],
+            [1e30, 0, [1, 0], [0, -1e30]],
+            [Infinity, 1, [NaN, NaN], [NaN, NaN]],
+            [Infinity, Infinity, [NaN, NaN], [NaN, NaN]],
+            [Infinity, -Infinity, [NaN, NaN], [NaN, NaN]],
+            [-Infinity, 1, [0, 1], [-Infinity, 0]],
+            [-Infinity, -Infinity, [NaN, NaN], [NaN, NaN]],
+            [NaN, 1, [NaN, NaN], [NaN, NaN]],
+            [1, NaN, [NaN, NaN], [NaN, NaN]],
+          ];
+          const values = rows.flatMap(([a, b]) => [a, b]);
+          const expected = rows.flatMap(([, , s, l]) => (log ? l : s));
+          const byColumn = (v: readonly number[]): number[] => [...v.filter((_, i) => i % 2 === 0), ...v.filter((_, i) => i % 2 === 1)];
+          for (const dtype of ["float32", "float64"] as DType[]) {
+            for (const layout of ["contiguous", "transposed", "stepped"] as Layout[]) {
+              const what = `${op} ${dtype} ${layout} special rows`;
+              expectMatches(be()[op](makeTensor(be(), dtype, [rows.length, 2], values, layout), 1), expected, dtype, [rows.length, 2], what);
+              const columns = makeTensor(be(), dtype, [2, rows.length], byColumn(values), layout);
+              expectMatches(be()[op](columns, 0), byColumn(expected), dtype, [2, rows.length], `${what} along axis 0`);
+            }
+          }
+          const huge = makeTensor(be(), "float64", [3], [1e300, 1e300, 1e300]);
+          expectMatches(be()[op](huge, 0), log ? [-Math.log(3), -Math.log(3), -Math.log(3)] : [1 / 3, 1 / 3, 1 / 3], "float64", [3], `${op} of 1e300s`);
+        });
       }
+    });
+
+    // ---------- ops at the numerical edges ----------
+    describe("ops at the numerical edges (forward and gradient on this backend)", () => {
+      /** Runs `fn` with this backend in use, then puts the previous one back. */
+      const onBackend = (fn: () => void) => (): void => {
+        const before = getBackend().name;
+        setBackend(backendName);
+        try {
+          fn();
+        } finally {
+          setBackend(before);
+        }
+      };
+      /** d(prod over axes)/dx by hand in float64: each element's product of the others in its group. */
+      const othersByHand = (values: readonly number[], shape: readonly number[], axes: readonly number[]): number[] => {
+        const strides = contiguousStrides(shape);
+        const coordsOf = (i: number): number[] => shape.map((d, a) => Math.floor(i / strides[a]) % d);
+        return values.map((_, i) => {
+          const ci = coordsOf(i);
+          let p = 1;
+          values.forEach((v, j) => {
+            if (j !== i && coordsOf(j).every((c, a) => axes.includes(a) || c === ci[a])) p *= v;
+          });
+          return p;
+        });
+      };
+      /** Within rtol of the expected value or one step of the smallest subnormal: a relative check even for tiny numbers. */
+      const closeToTiny = (actual: readonly number[], expected: readonly number[], dtype: DType, what: string): void => {
+        const [rtol, tiniest] = dtype === "float32" ? [1e-6, 2 ** -149] : [1e-12, Number.MIN_VALUE];
+        const want = expected.map((v) => round(dtype, v));
+        expect(actual.length, `${what}: number of elements`).toBe(want.length);
+        actual.forEach((a, i) => {
+          if (!(Math.abs(a - want[i]) <= rtol * Math.abs(want[i]) + tiniest)) expect.fail(`${what}: element ${i} is ${a}, expected ${want[i]}`);
+        });
+      };
+      const prodGrad = (values: readonly number[], shape: readonly number[], dtype: DType, axis?: number[]): number[] => {
+        const x = tensor(values, { dtype, shape });
+        const [g] = grad((a: Tensor) => prod(a, axis === undefined ? undefined : { axis }).sum())(x);
+        return readValues(g);
+      };
+
+      test("prod", "gradient is the product of the others when the product underflows to a subnormal or to 0", onBackend(() => {
+        const cases: [number[], DType][] = [
+          // float32: the product 1.4e-45 is the smallest subnormal; the others' products are 1e-23 and 9.8e-45.
+          [[1e-22, 1e-22, 0.1], "float32"],
+          // float32: the product rounds to 0, the gradients 3e-20 and 3e-30 do not.
+          [[1e-30, 1e-20, 3], "float32"],
+          [[1e-200, 1e-200, 2], "float64"],
+          [[1e-170, 1e-170, 1e-5, 7], "float64"],
+        ];
+        for (const [raw, dtype] of cases) {
+          const values = raw.map((v) => round(dtype, v));
+          closeToTiny(prodGrad(values, [values.length], dtype), othersByHand(values, [values.length], [0]), dtype, `prod grad ${dtype} [${raw.join(", ")}]`);
+        }
+        // Several axes: groups of [2, 3, 2] over axes 0 and 2, one of them underflowing in float32.
+        const values = [1e-25, 2, 3, 4, 0, 5, 1e-25, 0.5, 6, 7, 0, 0].map(Math.fround);
+        closeToTiny(prodGrad(values, [2, 3, 2], "float32", [0, 2]), othersByHand(values, [2, 3, 2], [0, 2]), "float32", "prod grad float32 axes [0, 2]");
+      }));
+
+      test("prod", "gradient with zeros present matches PyTorch's", onBackend(() => {
+        // torch.prod(x).backward() (torch 2.13, float64).
+        expect(prodGrad([2, 0, 3, 4], [4], "float64")).toEqual([0, 24, 0, 0]);
+        expect(prodGrad([0, 2, 0], [3], "float64")).toEqual([0, 0, 0]);
+        expect(prodGrad([2, 0, 3, 4, 0, 5], [3, 2], "float64", [0])).toEqual([0, 20, 0, 0, 6, 0]);
+        expect(prodGrad([5], [1], "float32")).toEqual([1]);
+        // The product of the others, also beside an infinity (dividing would give inf / inf = NaN).
+        expect(prodGrad([Infinity, 2], [2], "float32")).toEqual([2, Infinity]);
+        expect(prodGrad([], [0, 3], "float32", [0])).toEqual([]);
+      }));
+
+      test("prod", "gradCheck in float64, zeros and several axes, to second order", onBackend(() => {
+        const x = tensor([[[1.5, 0], [-2, 0.5], [3, 1.25]], [[0.75, 0], [2, -1.5], [0, 0.5]]], { dtype: "float64" });
+        expect(gradCheck((a) => prod(a, { axis: [0, 2], keepDims: true }), [x], { secondOrder: true })).toBe(true);
+        expect(gradCheck((a) => prod(a, 1), [x], { secondOrder: true })).toBe(true);
+        expect(gradCheck((a) => prod(a), [tensor([1.5, -0.5, 2, 1.25, 0.8, -1.1, 0.9], { dtype: "float64" })], { secondOrder: true })).toBe(true);
+      }));
+
+      test("logSoftmax", "the op's value and gradient at huge equal logits (crossEntropy's path)", onBackend(() => {
+        for (const dtype of ["float32", "float64"] as DType[]) {
+          const x = tensor([1e30, 1e30], { dtype });
+          close(readValues(logSoftmax(x)), [-Math.LN2, -Math.LN2], 1e-6, 0, `logSoftmax ${dtype}`);
+          close(readValues(softmax(x)), [0.5, 0.5], 1e-6, 0, `softmax ${dtype}`);
+          // d/dx of logSoftmax(x)[0] = onehot - softmax(x).
+          const [g] = grad((a: Tensor) => logSoftmax(a).mul(tensor([1, 0], { dtype })).sum())(x);
+          close(readValues(g), [0.5, -0.5], 1e-6, 0, `logSoftmax gradient ${dtype}`);
+        }
+      }));
+
+      test("logSumExp", "huge and special values give PyTorch's results", onBackend(() => {
+        // torch.logsumexp along the last axis (torch 2.13).
+        const rows = [[1e30, 1e30], [1000, 1000], [Infinity, 1], [Infinity, Infinity], [Infinity, -Infinity], [-Infinity, 1], [-Infinity, -Infinity], [NaN, 1]];
+        const expected = [1e30, 1000 + Math.LN2, Infinity, Infinity, Infinity, 1, -Infinity, NaN];
+        for (const dtype of ["float32", "float64"] as DType[]) {
+          const y = logSumExp(tensor(rows, { dtype }), 1);
+          close(readValues(y), expected.map((v) => round(dtype, v)), 1e-6, 0, `logSumExp ${dtype}`);
+        }
+        close(readValues(logSumExp(tensor([1e300, 1e300], { dtype: "float64" }))), [1e300], 1e-12, 0, "logSumExp of 1e300s");
+      }));
     });
 
     // ---------- gather, scatterAdd ----------

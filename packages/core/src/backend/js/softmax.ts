@@ -27,17 +27,19 @@ function rowKernel(log: boolean) {
           const v = xd[xb + i * xs];
           if (v > mx || v !== v) mx = v;
         }
-        // A row of -Infinity (fully masked) gives NaN, as in PyTorch; an infinite shift would too.
-        const shift = Number.isFinite(mx) ? mx : 0;
+        // Shifting by the maximum even when it is not finite gives PyTorch's special values: a
+        // row with +Infinity (inf - inf) or NaN, or a row of -Infinity, comes out all NaN.
         let total = 0;
         for (let i = 0; i < n; i++) {
-          const e = Math.exp(xd[xb + i * xs] - shift);
+          const e = Math.exp(xd[xb + i * xs] - mx);
           total += e;
           if (!log) od[ob + i * os] = e;
         }
         if (log) {
-          const lse = Math.log(total) + shift;
-          for (let i = 0; i < n; i++) od[ob + i * os] = xd[xb + i * xs] - lse;
+          // (x - max) - log(total): adding max back to log(total) first would round the log term
+          // away next to a large max (1e30 + log 2 is 1e30).
+          const lt = Math.log(total);
+          for (let i = 0; i < n; i++) od[ob + i * os] = xd[xb + i * xs] - mx - lt;
         } else {
           const inv = 1 / total;
           for (let i = 0; i < n; i++) od[ob + i * os] *= inv;
