@@ -198,9 +198,9 @@ export function createWasmBackend(): Backend {
     checkView(t);
     const s: Storage = t.storage;
     if (s instanceof WasmStorage && s.heap === heap) return s.ptr + t.offset * bytesOf(t.dtype);
-    if (t.isKept && s.refs === 1) {
-      // A long-lived tensor (a parameter, optimizer state) made elsewhere moves into this memory
-      // once, instead of being copied in for every kernel.
+    if (t.isKept && t.requiresGrad && s.refs === 1) {
+      // A parameter made elsewhere moves into this memory once, instead of being copied in for
+      // every kernel (gradients and other kept tensors may be new every step: they stay).
       const pinned = alloc(s.dtype, s.length);
       pinned.data.set(s.data);
       t.replaceStorage(pinned);

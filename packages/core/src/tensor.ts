@@ -6,6 +6,7 @@
 import type { DType, TypedArray } from "./dtype.js";
 import { isFloat } from "./dtype.js";
 import type { Storage } from "./backend/storage.js";
+import { ArrayStorage } from "./backend/storage.js";
 import { contiguousStrides, isContiguous, shapesEqual, sizeOf } from "./shape.js";
 import { DTypeError, ShapeError, ValueError, formatShape } from "./errors.js";
 import { inScope, trackTensor, untrackTensor } from "./scope.js";
@@ -282,6 +283,11 @@ export class Tensor implements Disposable {
     // A gradient in memory the collector cannot free is released with this tensor through one
     // finalizer per tensor, not one per gradient: a registration every step would pile up
     // finalizer records that only a full collection clears.
+    if (g.storage.collectable !== true && this._storage.collectable === true && g.storage.refs === 1) {
+      // A tensor the collector frees gets a gradient it frees too (a wasm backend keeps only
+      // long-lived tensors in its own memory): nothing else would free it inside a loop.
+      g.replaceStorage(new ArrayStorage(g.storage.data.slice(), g.dtype, null));
+    }
     const owned = g.storage.collectable !== true && !g._finalized;
     g.markKept(!owned);
     if (old !== null && old !== g && !old.requiresGrad) old.dispose();

@@ -6,10 +6,10 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Runs the plain loop in a fresh process; returns its samples and final loss. */
-function run(backend: string, steps: number, every: number): { step: number; rss: number; heap: number }[] & { loss: number } {
+function run(backend: string, steps: number, every: number, mode = "plain"): { step: number; rss: number; heap: number }[] & { loss: number } {
   const out = execFileSync(
     process.execPath,
-    ["--import", "tsx", "--conditions=@backprop/source", join(here, "..", "test-fixtures", "plain-loop-child.ts"), backend, String(steps), String(every)],
+    ["--import", "tsx", "--conditions=@backprop/source", join(here, "..", "test-fixtures", "plain-loop-child.ts"), backend, String(steps), String(every), mode],
     { cwd: here, encoding: "utf8", timeout: 240_000 },
   );
   const lines = out.trim().split("\n");
@@ -35,6 +35,14 @@ describe("a plain training loop with no tidy", () => {
       const heaps = samples.map((s) => s.heap);
       expect(Math.max(...heaps)).toBe(heaps[0]);
       expect(samples.loss).toBeLessThan(0.05); // it trains: 64 fixed samples are memorized
+    }, 300_000);
+
+    it(`keeps the README's first example flat as a loop on ${backend} (new leaves every step)`, () => {
+      const samples = run(backend, 40000, 5000, "readme");
+      const settled = samples.slice(2).map((s) => s.rss);
+      expect(Math.max(...settled) / settled[0]).toBeLessThan(1.05);
+      expect(Math.max(...samples.map((s) => s.heap))).toBe(samples[0].heap);
+      expect(samples.loss).toBeLessThan(1e-10); // y = 2x - 1 is fitted exactly
     }, 300_000);
   }
 });

@@ -1,9 +1,10 @@
 // A PyTorch-style training loop as users write it: zeroGrad, forward, loss, backward, step, with
 // no tidy, no `using` and no dispose, in one synchronous loop (so no finalizer ever runs). Prints
 // one line per sample: step, resident set size, and the backend's own memory in bytes (the wasm
-// heap; 0 elsewhere). Arguments: backend (js, wasm, native), steps, sample interval, mode (plain
-// or tidy, the same loop inside tidy for comparison).
-import { getBackend, manualSeed, randint, randn, setBackend, tidy } from "@backprop/core";
+// heap; 0 elsewhere). Arguments: backend (js, wasm, native), steps, sample interval, mode (plain;
+// tidy, the same loop inside tidy for comparison; readme, the README's first example as a loop,
+// which makes new leaf tensors every step).
+import { getBackend, manualSeed, noGrad, randint, randn, setBackend, tensor, tidy } from "@backprop/core";
 import { Linear, ReLU, Sequential } from "@backprop/layers";
 import { adam } from "@backprop/optimizers";
 import { crossEntropy } from "@backprop/losses";
@@ -25,6 +26,15 @@ const steps = Number(stepsArg);
 const every = Number(everyArg);
 const start = performance.now();
 let lastLoss = 0;
+let w = tensor([[0.5]], { requiresGrad: true });
+let b = tensor([0], { requiresGrad: true });
+const readme = (): number => {
+  const loss = tensor([[0], [1], [2], [3]]).matmul(w).add(b).sub(tensor([[-1], [1], [3], [5]])).square().mean();
+  loss.backward();
+  w = noGrad(() => w.sub(w.grad!.mul(0.05))).requiresGrad_();
+  b = noGrad(() => b.sub(b.grad!.mul(0.05))).requiresGrad_();
+  return loss.item();
+};
 for (let step = 1; step <= steps; step++) {
   const body = (): number => {
     optimizer.zeroGrad();
@@ -33,7 +43,7 @@ for (let step = 1; step <= steps; step++) {
     optimizer.step();
     return loss.item();
   };
-  lastLoss = mode === "tidy" ? tidy(body) : body();
+  lastLoss = mode === "tidy" ? tidy(body) : mode === "readme" ? readme() : body();
   if (step % every === 0) process.stdout.write(`${step} ${process.memoryUsage().rss} ${heapBytes()}\n`);
 }
 process.stdout.write(`done ${Math.round(performance.now() - start)} ${lastLoss}\n`);
