@@ -37,6 +37,13 @@ describe("a plain training loop with no tidy", () => {
       expect(samples.loss).toBeLessThan(0.05); // it trains: 64 fixed samples are memorized
     }, 300_000);
 
+    it(`keeps resident memory flat on ${backend} with the same loop inside tidy`, () => {
+      const samples = run(backend, steps, steps / 8, "tidy");
+      const settled = samples.slice(2).map((s) => s.rss);
+      expect(Math.max(...settled) / settled[0]).toBeLessThan(1.05);
+      expect(Math.max(...samples.map((s) => s.heap))).toBe(samples[0].heap);
+    }, 300_000);
+
     it(`keeps the README's first example flat as a loop on ${backend} (new leaves every step)`, () => {
       const samples = run(backend, 40000, 5000, "readme");
       const settled = samples.slice(2).map((s) => s.rss);
