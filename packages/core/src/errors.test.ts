@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DTypeError, RegistryError, StateError, ValueError, ones, resolve, squeeze, tensor, tidy, zeros } from "./index.js";
+import { BufferPool, DTypeError, RegistryError, StateError, ValueError, ones, resolve, squeeze, tensor, tidy, zeros } from "./index.js";
 
 /** The error `run` throws (the test fails when it throws nothing). */
 function thrown(run: () => unknown): Error {
@@ -68,6 +68,15 @@ describe("user mistakes raise core's error classes", () => {
   it("huge sizes are ValueErrors (RangeErrors before)", () => {
     expect(thrown(() => zeros([2 ** 33]))).toBeInstanceOf(ValueError);
     expect(thrown(() => ones([2 ** 32, 2]))).toBeInstanceOf(ValueError);
+  });
+
+  it("an allocation the engine refuses is a ValueError (a RangeError before)", () => {
+    const pool = new BufferPool(undefined, () => {
+      throw new RangeError("Array buffer allocation failed");
+    });
+    const e = thrown(() => pool.take("float64", 2 ** 30));
+    expect(e).toBeInstanceOf(ValueError);
+    expect(e.message).toBe('alloc: out of memory; expected room for 1073741824 float64 elements, got "Array buffer allocation failed"');
   });
 
   it("resolve caps its suggestion work: a 2 MB name fails fast, cut short in the message", () => {
