@@ -98,7 +98,7 @@ describe("native backend: views that do not fit their buffer are rejected", () =
   for (const [name, run] of cases) {
     it(name, () => {
       expect(run).toThrow(ValueError);
-      expect(run).toThrow(/: operand \d \(\w+ tensor\): view .* reaches elements .*; expected every element inside its storage of \d+/);
+      expect(run).toThrow(/: operand \d: view .* reaches elements .*; expected every element inside its storage of \d+/);
     });
   }
 
@@ -136,7 +136,7 @@ describe("native backend: views that do not fit their buffer are rejected", () =
   it("adamUpdate rejects views past their buffer, other dtypes and mismatched shapes", () => {
     const o = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1, maximize: false };
     const ok = (): Tensor => rawView("float32", 8, [8], [1]);
-    expect(() => { adamUpdate(rawView("float32", 8, [8], [1], 1), ok(), ok(), ok(), o); }).toThrow(/^adamUpdate: operand 1 .* reaches elements 1 to 8; expected every element inside its storage of 8/);
+    expect(() => { adamUpdate(rawView("float32", 8, [8], [1], 1), ok(), ok(), ok(), o); }).toThrow(/^adamUpdate: operand 1: .* reaches elements 1 to 8; expected every element inside its storage of 8/);
     expect(() => { adamUpdate(ok(), rawView("float64", 8, [8], [1]), ok(), ok(), o); }).toThrow(DTypeError);
     expect(() => { adamUpdate(ok(), rawView("float64", 8, [8], [1]), ok(), ok(), o); }).toThrow(/adamUpdate: grad must be float32; got float64/);
     expect(() => { adamUpdate(ok(), ok(), rawView("float32", 9, [9], [1]), ok(), o); }).toThrow(/adamUpdate: m must have the parameter's shape; expected \[8\], got \[9\]/);

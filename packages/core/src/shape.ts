@@ -122,6 +122,31 @@ function checkedSize(shape: unknown, where: string): number {
 }
 
 /**
+ * The size of a view that {@link checkView} accepts, else -1: its fast path (every tensor and
+ * every kernel operand goes through it), with no strings and no closures.
+ */
+function viewSize(shape: readonly number[], strides: readonly number[], offset: number, length: number): number {
+  if (!Array.isArray(shape) || !Array.isArray(strides) || !Number.isSafeInteger(offset) || offset < 0) return -1;
+  const rank = shape.length;
+  if (rank > MAX_RANK || strides.length !== rank) return -1;
+  let size = 1;
+  let lo = offset;
+  let hi = offset;
+  for (let i = 0; i < rank; i++) {
+    const d: unknown = shape[i];
+    const s: unknown = strides[i];
+    if (typeof d !== "number" || typeof s !== "number" || !Number.isInteger(d) || d < 0 || d > MAX_TENSOR_SIZE || !Number.isSafeInteger(s)) return -1;
+    size *= d;
+    const span = (d - 1) * s;
+    if (span < 0) lo += span;
+    else hi += span;
+  }
+  if (size > MAX_TENSOR_SIZE) return -1;
+  if (size === 0) return 0;
+  return lo < 0 || hi >= length ? -1 : size;
+}
+
+/**
  * Checks that a shape has at most {@link MAX_RANK} axes, that every size is a non-negative
  * integer, and that it holds at most {@link MAX_TENSOR_SIZE} elements. Returns a copy.
  * @throws {ValueError} naming the caller and the bad shape.
@@ -152,6 +177,8 @@ export function checkShape(shape: unknown, where: string): number[] {
  * @category Tensors
  */
 export function checkView(shape: readonly number[], strides: readonly number[], offset: number, length: number, where: string): number {
+  const fits = viewSize(shape, strides, offset, length);
+  if (fits >= 0) return fits;
   const size = checkedSize(shape, where);
   if (!Array.isArray(strides) || strides.length !== shape.length || !strides.every((s) => Number.isSafeInteger(s))) {
     const got = Array.isArray(strides) ? formatShape(strides) : String(strides);

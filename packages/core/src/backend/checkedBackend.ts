@@ -8,7 +8,7 @@
  */
 import type { DType } from "../dtype.js";
 import { assertDType } from "../dtype.js";
-import { ValueError } from "../errors.js";
+import { ValueError, formatShape } from "../errors.js";
 import { checkShape, checkView } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { Backend } from "./backend.js";
@@ -16,7 +16,7 @@ import type { Backend } from "./backend.js";
 /**
  * Checks a tensor handed to a kernel: its view lies inside its storage ({@link checkView}), its
  * size agrees with its shape and its dtype with its storage's.
- * @throws {ValueError} `exp: operand 1 (float32 tensor [4]): offset must be a non-negative safe integer; got NaN`.
+ * @throws {ValueError} `exp: operand 1: offset must be a non-negative safe integer; got NaN`.
  * @example
  * ```ts
  * import { checkTensorView, tensor } from "@backprop/core";
@@ -26,10 +26,9 @@ import type { Backend } from "./backend.js";
  */
 export function checkTensorView(t: Tensor, where: string): void {
   const storage = t.storage;
-  const at = `${where} (${t.dtype} tensor)`;
-  const size = checkView(t.shape, t.strides, t.offset, storage.length, at);
-  if (t.size !== size) throw new ValueError(`${at}: size must be the product of the shape; expected ${size}, got ${t.size}`);
-  if (t.dtype !== storage.dtype) throw new ValueError(`${at}: dtype must be its storage's; expected ${storage.dtype}, got ${t.dtype}`);
+  const size = checkView(t.shape, t.strides, t.offset, storage.length, where);
+  if (t.size !== size) throw new ValueError(`${where}: size must be the product of the shape ${formatShape(t.shape)}; expected ${size}, got ${t.size}`);
+  if (t.dtype !== storage.dtype) throw new ValueError(`${where}: dtype must be its storage's; expected ${storage.dtype}, got ${t.dtype}`);
 }
 
 function isTensor(x: unknown): x is Tensor {
@@ -59,10 +58,11 @@ export function checkedBackend<B extends Backend>(backend: B): B {
   for (const [key, value] of Object.entries(checked)) {
     if (notKernels.has(key) || typeof value !== "function") continue;
     const kernel = value as (...args: unknown[]) => unknown;
+    const labels: string[] = [];
     checked[key] = (...args: unknown[]): unknown => {
       for (let i = 0; i < args.length; i++) {
         const a = args[i];
-        if (isTensor(a)) checkTensorView(a, `${key}: operand ${i + 1}`);
+        if (isTensor(a)) checkTensorView(a, (labels[i] ??= `${key}: operand ${i + 1}`));
       }
       return kernel(...args);
     };

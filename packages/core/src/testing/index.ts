@@ -1221,7 +1221,7 @@ export function runBackendConformance(backendName: string, options: ConformanceO
               }
               const what = `${kernel}, operand ${position + 1} with ${defect}`;
               expect(error, what).toBeInstanceOf(ValueError);
-              expect((error as Error).message, what).toMatch(new RegExp(`^${kernel}: operand ${position + 1} `));
+              expect((error as Error).message, what).toMatch(new RegExp(`^${kernel}: operand ${position + 1}: `));
             }
           }
         });
