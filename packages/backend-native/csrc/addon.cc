@@ -41,12 +41,13 @@ struct Args {
     metaLen = len;
   }
 
-  [[noreturn]] void fail(const std::string& m) const { throw Error(std::string(kernel) + ": " + m); }
+  [[noreturn]] void fail(const std::string& m, const char* kind = "ShapeError") const { throw Error(std::string(kernel) + ": " + m, kind); }
 
-  int64_t next(const char* what) {
+  int64_t next(const char* name, const char* what) {
     if (pos >= metaLen) fail("internal: view description is too short");
     const double v = meta[pos++];
-    if (!(std::fabs(v) <= 9007199254740991.0) || v != std::trunc(v)) fail(std::string("internal: ") + what + " is not an integer");
+    if (!(std::fabs(v) <= 9007199254740991.0) || v != std::trunc(v))
+      fail(std::string(name) + "'s " + what + " must be a safe integer; got " + std::to_string(v), "ValueError");
     return static_cast<int64_t>(v);
   }
 
@@ -56,25 +57,25 @@ struct Args {
     size_t len;
     void* data;
     if (arg >= info.Length() || napi_get_typedarray_info(info.Env(), info[arg], &type, &len, &data, nullptr, nullptr) != napi_ok)
-      fail(std::string(name) + " must be backed by a typed array");
+      fail(std::string(name) + " must be backed by a typed array", "ValueError");
     switch (type) {
       case napi_float32_array: v.dt = F32; break;
       case napi_float64_array: v.dt = F64; break;
       case napi_int32_array: v.dt = I32; break;
       case napi_uint8_array: v.dt = U8; break;
-      default: fail(std::string(name) + " has an unsupported typed array");
+      default: fail(std::string(name) + " has an unsupported typed array", "DTypeError");
     }
     v.data = data;
     v.len = static_cast<int64_t>(len);
-    const int64_t rank = next("rank");
+    const int64_t rank = next(name, "rank");
     if (rank < 0 || rank > kMaxRank) fail(std::string(name) + " has rank " + std::to_string(rank) + "; expected at most " + std::to_string(kMaxRank));
     v.rank = static_cast<int>(rank);
-    v.off = next("offset");
-    for (int i = 0; i < v.rank; i++) v.shape[i] = next("shape");
-    for (int i = 0; i < v.rank; i++) v.strides[i] = next("stride");
+    v.off = next(name, "offset");
+    for (int i = 0; i < v.rank; i++) v.shape[i] = next(name, "size");
+    for (int i = 0; i < v.rank; i++) v.strides[i] = next(name, "stride");
     __int128 lo = v.off, hi = v.off, size = 1;
     for (int i = 0; i < v.rank; i++) {
-      if (v.shape[i] < 0) fail(std::string(name) + " has a negative size in shape " + shapeStr(v.shape, v.rank));
+      if (v.shape[i] < 0) fail(std::string(name) + " has a negative size in shape " + shapeStr(v.shape, v.rank), "ValueError");
       size *= v.shape[i];
       if (size > (static_cast<__int128>(1) << 53)) size = static_cast<__int128>(1) << 53;
       const __int128 reach = static_cast<__int128>(v.shape[i] == 0 ? 0 : v.shape[i] - 1) * v.strides[i];
@@ -85,7 +86,7 @@ struct Args {
       fail("view of " + std::string(name) + " (offset " + std::to_string(v.off) + ", shape " + shapeStr(v.shape, v.rank) + ", strides " +
            shapeStr(v.strides, v.rank) + ") reaches elements " + std::to_string(static_cast<int64_t>(lo)) + " to " +
            std::to_string(static_cast<int64_t>(hi)) + " of a buffer of " + std::to_string(v.len) + "; expected every element inside [0, " +
-           std::to_string(v.len) + ")");
+           std::to_string(v.len) + ")", "ValueError");
     }
     return v;
   }
@@ -96,7 +97,7 @@ struct Args {
     if (!ok) fail(std::string(bn) + " must have the shape of " + an + "; expected " + shapeStr(a.shape, a.rank) + ", got " + shapeStr(b.shape, b.rank));
   }
   void dtype(const View& v, DT d, const char* name) const {
-    if (v.dt != d) fail(std::string(name) + " must be " + dtName(d) + "; got " + dtName(v.dt));
+    if (v.dt != d) fail(std::string(name) + " must be " + dtName(d) + "; got " + dtName(v.dt), "DTypeError");
   }
   void contiguous(const View& v, const char* name) const {
     if (!v.contiguous()) fail(std::string("internal: ") + name + " must be contiguous");
@@ -121,7 +122,9 @@ Napi::Value guard(const Napi::CallbackInfo& info, F f) {
   try {
     f();
   } catch (const Error& e) {
-    Napi::Error::New(info.Env(), e.what()).ThrowAsJavaScriptException();
+    Napi::Error error = Napi::Error::New(info.Env(), e.what());
+    error.Set("kind", e.kind);
+    error.ThrowAsJavaScriptException();
   } catch (const std::exception& e) {
     Napi::Error::New(info.Env(), std::string("internal: native backend: ") + e.what()).ThrowAsJavaScriptException();
   }
@@ -207,7 +210,7 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
     const int32_t flags = a.integer(11);
     p.decoupled = (flags & 1) != 0;
     p.maximize = (flags & 2) != 0;
-    if (!(p.step >= 1) || p.step != std::trunc(p.step)) a.fail("step must be an integer >= 1; got " + std::to_string(p.step));
+    if (!(p.step >= 1) || p.step != std::trunc(p.step)) a.fail("step must be an integer >= 1; got " + std::to_string(p.step), "ValueError");
     k_adam(t[0].ptr<float>() + t[0].off, t[1].ptr<float>() + t[1].off, t[2].ptr<float>() + t[2].off, t[3].ptr<float>() + t[3].off,
            t[0].size, p);
   });
@@ -231,7 +234,7 @@ Napi::Value Sgd(const Napi::CallbackInfo& info) {
     p.nesterov = (flags & 1) != 0;
     p.maximize = (flags & 2) != 0;
     p.fresh = (flags & 4) != 0;
-    if (p.momentum != 0 && !hasBuf) a.fail("momentum " + std::to_string(p.momentum) + " needs a momentum buffer; got null");
+    if (p.momentum != 0 && !hasBuf) a.fail("momentum " + std::to_string(p.momentum) + " needs a momentum buffer; got null", "ValueError");
     k_sgd(t[0].ptr<float>() + t[0].off, t[1].ptr<float>() + t[1].off, hasBuf ? t[2].ptr<float>() + t[2].off : nullptr, t[0].size, p);
   });
 }
@@ -410,7 +413,7 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
     g.groups = static_cast<int64_t>(at[8]);
     const int64_t pb = static_cast<int64_t>(at[3]), pr = static_cast<int64_t>(at[5]);
     if (g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1 || g.pt < 0 || g.pl < 0 || pb < 0 || pr < 0 || g.groups < 1)
-      a.fail("stride and dilation must be >= 1, padding >= 0 and groups >= 1");
+      a.fail("stride and dilation must be >= 1, padding >= 0 and groups >= 1", "ValueError");
     if (g.c != w.shape[1] * g.groups || g.o % g.groups != 0)
       a.fail("input " + shapeStr(x.shape, 4) + " and weight " + shapeStr(w.shape, 4) + " do not fit " + std::to_string(g.groups) + " groups");
     if (y.shape[0] != g.n || y.shape[1] != g.o || g.oh != convOut(g.h, g.kh, g.sh, g.pt, pb, g.dh) ||
@@ -469,7 +472,7 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
     g.dh = static_cast<int64_t>(at[6]), g.dw = static_cast<int64_t>(at[7]);
     g.includePad = at[8] != 0;
     if (g.kh < 1 || g.kw < 1 || g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1 || g.ph < 0 || g.pw < 0)
-      a.fail("kernel, stride and dilation must be >= 1 and padding >= 0");
+      a.fail("kernel, stride and dilation must be >= 1 and padding >= 0", "ValueError");
     if (small.shape[0] != g.n || small.shape[1] != g.c)
       a.fail("output " + shapeStr(small.shape, 4) + " does not match input " + shapeStr(big.shape, 4));
     for (int i = 1; i < nv; i++) a.dtype(v[i], (kind == 0 && i == 2) || (kind == 1 && i == 1) ? I32 : v[0].dt, vn[kind][i]);

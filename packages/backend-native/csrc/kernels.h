@@ -7,8 +7,11 @@
 
 namespace bp {
 
+// kind names the @backprop/core error class the backend rethrows it as (ShapeError, ValueError,
+// DTypeError); a message containing "internal:" is our bug and stays a plain Error.
 struct Error : std::runtime_error {
-  explicit Error(const std::string& m) : std::runtime_error(m) {}
+  const char* kind;
+  explicit Error(const std::string& m, const char* k = "ShapeError") : std::runtime_error(m), kind(k) {}
 };
 
 struct ConvGeom {

@@ -542,7 +542,8 @@ void maxpool_bwd(const View& gyv, const View& iv, const View& ov, const PoolGeom
   const int64_t i = bad.load();
   if (i != INT64_MAX)
     throw Error("maxPool2dBackward: index " + std::to_string(id[i]) + " at position " + std::to_string(i) +
-                " is outside its plane; expected -1 or an index in [0, " + std::to_string(hw) + ")");
+                " is outside its plane; expected -1 or an index in [0, " + std::to_string(hw) + ")",
+                "ValueError");
   auto scatter = [&](int64_t b, int64_t e) {
     std::memset(o + b * hw, 0, sizeof(T) * (e - b) * hw);
     for (int64_t plane = b; plane < e; plane++) {
@@ -625,7 +626,7 @@ void avgpool_bwd(const View& gyv, const View& ov, const PoolGeom& g) {
 }
 
 void need_float(const View& v, const char* kernel) {
-  if (v.dt != F32 && v.dt != F64) throw Error(std::string(kernel) + ": native kernel takes float32 or float64");
+  if (v.dt != F32 && v.dt != F64) throw Error(std::string(kernel) + ": native kernel takes float32 or float64; got " + (v.dt == I32 ? "int32" : "bool"), "DTypeError");
 }
 
 }  // namespace

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import "./index.js";
-import { ArrayStorage, Generator, Tensor, conv2d, createJsBackend, getBackend, gradCheck, randn, setBackend } from "@backprop/core";
+import { ArrayStorage, DTypeError, Generator, Tensor, ValueError, conv2d, createJsBackend, getBackend, gradCheck, randn, setBackend } from "@backprop/core";
 import type { Backend, DType } from "@backprop/core";
 import { loadAddon } from "@backprop/backend-native/addon";
 import { createNativeBackend } from "./nativeBackend.js";
@@ -10,12 +10,18 @@ import { createNativeBackend } from "./nativeBackend.js";
 const native = (): Backend => getBackend("native");
 const js = createJsBackend();
 
-/** A tensor over a fresh buffer of `length` elements with the given view (no checks: that is the point). */
+/**
+ * A tensor over a fresh buffer of `length` elements with the given view, made past the
+ * constructor's check (a view's fields are plain properties) so kernels see it as it is.
+ */
 function rawView(dtype: DType, length: number, shape: number[], strides: number[], offset = 0, gen?: Generator): Tensor {
   const storage = native().alloc(dtype, length);
   const data = storage.data;
   for (let i = 0; i < length; i++) data[i] = gen === undefined ? i % 7 : gen.nextFloat() * 2 - 1;
-  return new Tensor(storage, shape, strides, offset);
+  const t = new Tensor(storage, [0]);
+  const size = shape.reduce((a, b) => a * b, 1);
+  for (const [key, value] of Object.entries({ shape, strides, offset, size })) Object.defineProperty(t, key, { value });
+  return t;
 }
 
 function adamUpdate(...args: Parameters<NonNullable<Backend["adamUpdate"]>>): void {
@@ -91,17 +97,51 @@ describe("native backend: views that do not fit their buffer are rejected", () =
   ];
   for (const [name, run] of cases) {
     it(name, () => {
-      expect(run).toThrow(/reaches elements .* of a buffer of \d+; expected every element inside/);
+      expect(run).toThrow(ValueError);
+      expect(run).toThrow(/: operand \d: view .* reaches elements .*; expected every element inside its storage of \d+/);
     });
   }
+
+  it("the addon refuses the same views itself, with the class to rethrow as (these run under AddressSanitizer)", () => {
+    const addon = loadAddon();
+    const x = new Float32Array(4);
+    const out = new Float32Array(4);
+    // Per tensor: rank, offset, shape, strides.
+    const call = (xView: number[]): unknown => {
+      try {
+        addon.unary(3, new Float64Array([...xView, 1, 0, 4, 1]), x, out, 0, 0);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    };
+    const refusals: [number[], RegExp][] = [
+      [[1, 0, 10, 1], /^unary: view of x \(offset 0, shape \[10\], strides \[1\]\) reaches elements 0 to 9 of a buffer of 4; expected every element inside \[0, 4\)$/],
+      [[1, 0, 4, -1], /reaches elements -3 to 0 of a buffer of 4/],
+      [[1, NaN, 4, 1], /^unary: x's offset must be a safe integer; got -?nan$/],
+      [[1, 0.5, 4, 1], /^unary: x's offset must be a safe integer; got 0.500000$/],
+      [[1, 0, 4, NaN], /^unary: x's stride must be a safe integer; got -?nan$/],
+      [[1, 0, 2.5, 1], /^unary: x's size must be a safe integer; got 2.500000$/],
+      [[1, 0, -4, 1], /^unary: x has a negative size in shape \[-4\]$/],
+    ];
+    for (const [view, message] of refusals) {
+      const e = call(view) as Error & { kind?: string };
+      expect(e, JSON.stringify(view)).toBeInstanceOf(Error);
+      expect(e.message, JSON.stringify(view)).toMatch(message);
+      expect(e.kind, JSON.stringify(view)).toBe("ValueError");
+    }
+    expect(call([1, 0, 4, 1])).toBe(null);
+  });
 
   it("adamUpdate rejects views past their buffer, other dtypes and mismatched shapes", () => {
     const o = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1, maximize: false };
     const ok = (): Tensor => rawView("float32", 8, [8], [1]);
-    expect(() => { adamUpdate(rawView("float32", 8, [8], [1], 1), ok(), ok(), ok(), o); }).toThrow(/adamUpdate: view of param .* reaches elements 1 to 8 of a buffer of 8/);
+    expect(() => { adamUpdate(rawView("float32", 8, [8], [1], 1), ok(), ok(), ok(), o); }).toThrow(/^adamUpdate: operand 1: .* reaches elements 1 to 8; expected every element inside its storage of 8/);
+    expect(() => { adamUpdate(ok(), rawView("float64", 8, [8], [1]), ok(), ok(), o); }).toThrow(DTypeError);
     expect(() => { adamUpdate(ok(), rawView("float64", 8, [8], [1]), ok(), ok(), o); }).toThrow(/adamUpdate: grad must be float32; got float64/);
     expect(() => { adamUpdate(ok(), ok(), rawView("float32", 9, [9], [1]), ok(), o); }).toThrow(/adamUpdate: m must have the parameter's shape; expected \[8\], got \[9\]/);
     expect(() => { adamUpdate(ok(), ok(), ok(), rawView("float32", 16, [8], [2]), o); }).toThrow(/adamUpdate: internal: v must be contiguous/);
+    expect(() => { adamUpdate(ok(), ok(), ok(), ok(), { ...o, step: 0 }); }).toThrow(ValueError);
     expect(() => { adamUpdate(ok(), ok(), ok(), ok(), { ...o, step: 0 }); }).toThrow(/adamUpdate: step must be an integer >= 1/);
   });
 
@@ -110,7 +150,9 @@ describe("native backend: views that do not fit their buffer are rejected", () =
     const storage = native().alloc("int32", 4);
     storage.data.set([0, 3, 99, 1]);
     const indices = new Tensor(storage, [1, 1, 2, 2]);
-    expect(() => native().maxPool2dBackward(gy, indices, [1, 1, 4, 4])).toThrow(/index 99 at position 2 is outside its plane/);
+    // A plain Error before; a bad index value is a ValueError.
+    expect(() => native().maxPool2dBackward(gy, indices, [1, 1, 4, 4])).toThrow(ValueError);
+    expect(() => native().maxPool2dBackward(gy, indices, [1, 1, 4, 4])).toThrow(/^maxPool2dBackward: index 99 at position 2 is outside its plane/);
   });
 });
 

@@ -6,7 +6,8 @@
  * @module
  */
 import {
-  ArrayStorage, BufferPool, DTypeError, ShapeError, Tensor, ValueError, arrayConstructor, createJsBackend, formatShape, shapesEqual, sizeOf,
+  ArrayStorage, BufferPool, DTypeError, ShapeError, Tensor, ValueError, arrayConstructor, checkShape, checkedBackend, createJsBackend, formatShape,
+  shapesEqual, sizeOf,
 } from "@backprop/core";
 import type {
   AdamUpdateOptions, ArgReduceKernels, ArgReduceOp, Backend, BinaryKernels, BinaryOp, Conv2dAttrs, DType, LinearActivation, Pool2dAttrs,
@@ -48,9 +49,33 @@ function describe(...tensors: Tensor[]): Float64Array {
   return meta;
 }
 
-/** The addon's index and shape errors as core's ShapeError (the JS kernels throw that). */
-function asShapeError(e: unknown): unknown {
-  return e instanceof Error && !(e instanceof ShapeError) && !e.message.includes("internal:") ? new ShapeError(e.message) : e;
+/**
+ * An addon refusal as the core error class it names in `kind` (ValueError for a view outside
+ * its buffer, DTypeError, ShapeError for indices and shapes); a message with "internal:" is
+ * our bug and stays as it is.
+ */
+function named(e: unknown): unknown {
+  if (!(e instanceof Error) || e.message.includes("internal:")) return e;
+  const kind = (e as { kind?: unknown }).kind;
+  const Class = kind === "ValueError" ? ValueError : kind === "DTypeError" ? DTypeError : ShapeError;
+  return e instanceof Class ? e : new Class(e.message);
+}
+
+/** The addon with every function's refusals rethrown as core's error classes. */
+function withNamedErrors(addon: NativeAddon): NativeAddon {
+  const out: Record<string, unknown> = { ...addon };
+  for (const [key, value] of Object.entries(out)) {
+    if (typeof value !== "function") continue;
+    const fn = value as (...args: unknown[]) => unknown;
+    out[key] = (...args: unknown[]): unknown => {
+      try {
+        return fn(...args);
+      } catch (e) {
+        throw named(e);
+      }
+    };
+  }
+  return out as unknown as NativeAddon;
 }
 
 const boolResult = new Set<string>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalNot"]);
@@ -68,7 +93,7 @@ const boolResult = new Set<string>(["eq", "ne", "lt", "le", "gt", "ge", "logical
  * @category Backends
  */
 export function createNativeBackend(): Backend {
-  const addon: NativeAddon = loadAddon();
+  const addon: NativeAddon = withNamedErrors(loadAddon());
   // Buffers start on a cache line: V8 places large ones 16 bytes past one (malloc's header), and
   // then every 64-byte vector of a GEMM tile or a kernel's loop spans two lines (a 1024^3
   // product on one thread ran 8% slower in a C harness, 3% in Node). Small ones are taken as
@@ -84,8 +109,10 @@ export function createNativeBackend(): Backend {
   });
   const js = createJsBackend();
 
-  const newTensor = (shape: readonly number[], dtype: DType): Tensor =>
-    new Tensor(new ArrayStorage(pool.take(dtype, sizeOf(shape)), dtype, pool), [...shape]);
+  const newTensor = (shape: readonly number[], dtype: DType): Tensor => {
+    const checked = checkShape(shape, "native backend: result");
+    return new Tensor(new ArrayStorage(pool.take(dtype, sizeOf(checked)), dtype, pool), checked);
+  };
 
   const outputFor = (kernel: string, shape: readonly number[], dtype: DType, out: Tensor | null | undefined, ...others: Tensor[]): Tensor => {
     for (const t of others) {
@@ -288,7 +315,7 @@ export function createNativeBackend(): Backend {
       else addon.conv(0, describe(xc, wc, out, bc), xc.storage.data, wc.storage.data, out.storage.data, convAttrs(a), bc.storage.data);
     } catch (e) {
       out.dispose();
-      throw asShapeError(e);
+      throw e;
     } finally {
       release(xc, x);
       release(wc, w);
@@ -297,7 +324,7 @@ export function createNativeBackend(): Backend {
     return out;
   };
 
-  return {
+  return checkedBackend({
     name: "native",
     alloc: (dtype: DType, length: number): Storage => new ArrayStorage(pool.take(dtype, length), dtype, pool),
     numThreads: () => addon.numThreads(),
@@ -427,7 +454,7 @@ export function createNativeBackend(): Backend {
         kernel(describe(x, index, out), x.storage.data, index.storage.data, out.storage.data, axis);
       } catch (e) {
         out.dispose();
-        throw asShapeError(e);
+        throw e;
       }
       return out;
     },
@@ -439,9 +466,9 @@ export function createNativeBackend(): Backend {
         kernel(describe(x, index, src, out), x.storage.data, index.storage.data, src.storage.data, out.storage.data, axis);
       } catch (e) {
         out.dispose();
-        throw asShapeError(e);
+        throw e;
       }
       return out;
     },
-  };
+  });
 }

@@ -193,7 +193,7 @@ export class ThreadPool {
       if (this.blocking) Atomics.wait(ctl, DONE, done, 50);
     }
     if (Atomics.load(ctl, FAILED) !== 0) {
-      throw new Error(`wasm backend: threaded sgemm (${m}x${k} @ ${k}x${n}) failed: a share's kernel trapped`);
+      throw new Error(`wasm backend: internal: threaded sgemm (${m}x${k} @ ${k}x${n}) failed: a share's kernel trapped`);
     }
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ArrayStorage, Generator, Tensor, getBackend, isRegistered, matmul, randn, relu, setBackend, sizeOf, tensor, tidy } from "@backprop/core";
-import type { AdamUpdateOptions, Backend, BinaryOp, Conv2dAttrs, DType, Pool2dAttrs, SgdUpdateOptions, UnaryOp } from "@backprop/core";
+import { ArrayStorage, Generator, Tensor, ValueError, getBackend, isRegistered, matmul, randn, relu, setBackend, sizeOf, tensor, tidy } from "@backprop/core";
+import type { AdamUpdateOptions, Backend, BinaryOp, Conv2dAttrs, DType, Pool2dAttrs, SgdUpdateOptions, Storage, UnaryOp } from "@backprop/core";
 import { makeTensor, readValues } from "@backprop/core/testing";
 import type { Layout } from "@backprop/core/testing";
 import { WasmStorage, createWasmBackend, wasmBackendInfo } from "./index.js";
@@ -670,18 +670,57 @@ describe("wasm fused linear", () => {
 });
 
 describe("wasm backend input checks", () => {
+  /** A view the constructor would refuse, made the way a caller can: its fields are plain properties. */
+  const forge = (storage: Storage, shape: number[], strides: number[], offset: number): Tensor => {
+    const t = new Tensor(storage, [0], [1], 0);
+    for (const [key, value] of Object.entries({ shape, strides, offset, size: sizeOf(shape) })) Object.defineProperty(t, key, { value });
+    return t;
+  };
+
   it("rejects a view that reaches outside its storage instead of touching other memory", () => {
     const storage = wasm().alloc("float32", 6);
-    const past = new Tensor(storage, [2, 3], [3, 1], 1);
-    expect(() => wasm().exp(past)).toThrow(/wasm backend: view \[2, 3\] \(strides \[3, 1\], offset 1\) reaches elements 1 to 6; expected 0 to 5, its storage/);
-    const before = new Tensor(storage, [3], [-1], 1);
-    expect(() => wasm().neg(before)).toThrow(/reaches elements -1 to 1; expected 0 to 5/);
-    expect(() => wasm().matmul(new Tensor(storage, [1, 2, 4], [0, 4, 1], 0), makeTensor(wasm(), "float32", [1, 4, 1], [1, 1, 1, 1]))).toThrow(/reaches elements 0 to 7/);
-    const p = new Tensor(storage, [4], [1], 3);
+    expect(() => new Tensor(storage, [2, 3], [3, 1], 1)).toThrow(ValueError);
+    const past = forge(storage, [2, 3], [3, 1], 1);
+    expect(() => wasm().exp(past)).toThrow(ValueError);
+    expect(() => wasm().exp(past)).toThrow(
+      "exp: operand 1: view [2, 3] (strides [3, 1], offset 1) reaches elements 1 to 6; expected every element inside its storage of 6, [0, 6)",
+    );
+    expect(() => wasm().neg(forge(storage, [3], [-1], 1))).toThrow(/^neg: operand 1: .* reaches elements -1 to 1;/);
+    expect(() => wasm().matmul(forge(storage, [1, 2, 4], [0, 4, 1], 0), makeTensor(wasm(), "float32", [1, 4, 1], [1, 1, 1, 1]))).toThrow(/^matmul: operand 1: .*reaches elements 0 to 7/);
     const o = { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, fresh: true };
-    expect(() => { wasm().sgdUpdate!(p, makeTensor(wasm(), "float32", [4], [1, 1, 1, 1]), null, o); }).toThrow(/reaches elements 3 to 6/);
-    const foreign = new Tensor(getBackend("js").alloc("float32", 4), [4], [1], 1);
-    expect(() => { wasm().sgdUpdate!(foreign, makeTensor(wasm(), "float32", [4], [1, 1, 1, 1]), null, o); }).toThrow(/reaches elements 1 to 4; expected 0 to 3/);
+    expect(() => { wasm().sgdUpdate!(forge(storage, [4], [1], 3), makeTensor(wasm(), "float32", [4], [1, 1, 1, 1]), null, o); }).toThrow(/^sgdUpdate: operand 1: .*reaches elements 3 to 6/);
+    const foreign = forge(getBackend("js").alloc("float32", 4), [4], [1], 1);
+    expect(() => { wasm().sgdUpdate!(foreign, makeTensor(wasm(), "float32", [4], [1, 1, 1, 1]), null, o); }).toThrow(/reaches elements 1 to 4; expected every element inside its storage of 4/);
+  });
+
+  it("a NaN offset, which wasm reads as address 0, is refused before anything is written (it corrupted the module before)", () => {
+    // Before: fill through a [4096] view with offset NaN wrote 123 over the module's own data at
+    // address 0, and exp([-8, -6, 0, 6]) then gave [1.26e11, 9.45e11, 3.87e14, 1.49e17].
+    const storage = wasm().alloc("float32", 4096);
+    const view = forge(storage, [4096], [1], NaN);
+    expect(() => wasm().fill(view, 123)).toThrow("fill: operand 1: offset must be a non-negative safe integer; got NaN");
+    expect(() => wasm().neg(makeTensor(wasm(), "float32", [4], [1, 2, 3, 4]), forge(storage, [4], [1], NaN))).toThrow(/^neg: operand 2: .*got NaN$/);
+    expect(() => wasm().exp(forge(storage, [4], [0.5], 0))).toThrow(/^exp: operand 1: .*strides must be one safe integer per axis of \[4\]; got \[0.5\]$/);
+    expect(readValues(wasm().exp(makeTensor(wasm(), "float32", [4], [-8, -6, 0, 6])))).toEqual([-8, -6, 0, 6].map((v) => Math.fround(Math.exp(v))));
+    expect(readValues(wasm().exp(makeTensor(wasm(), "float32", [4], [-8, -6, 0, 6], "stepped")))).toEqual([-8, -6, 0, 6].map((v) => Math.fround(Math.exp(v))));
+  });
+
+  it("wasmBackendInfo without a wasm backend is a ValueError (a TypeError with no argument before)", () => {
+    expect(() => wasmBackendInfo(undefined as unknown as Backend)).toThrow(ValueError);
+    expect(() => wasmBackendInfo(undefined as unknown as Backend)).toThrow("wasmBackendInfo: expected a wasm backend; got undefined");
+    expect(() => wasmBackendInfo(getBackend("js"))).toThrow('wasmBackendInfo: expected a wasm backend; got backend "js"');
+  });
+
+  it("setNumThreads takes a positive integer", () => {
+    expect(() => { createWasmBackend().setNumThreads(NaN); }).toThrow(ValueError);
+    expect(() => { createWasmBackend().setNumThreads(0); }).toThrow("setNumThreads: expected a positive integer, got 0");
+  });
+
+  it("alloc and results past MAX_TENSOR_SIZE are ValueErrors, not RangeErrors", () => {
+    expect(() => wasm().alloc("float32", 2 ** 32)).toThrow("wasm backend: alloc: sizes must be integers in [0, 2147483647]; got [4294967296]");
+    const x = makeTensor(wasm(), "float32", [1, 1, 2, 2], [1, 2, 3, 4]);
+    const attrs: Conv2dAttrs = { stride: [1, 1], padding: [2 ** 20, 2 ** 20, 2 ** 20, 2 ** 20], dilation: [1, 1], groups: 1 };
+    expect(() => wasm().conv2d(x, makeTensor(wasm(), "float32", [1, 1, 1, 1], [1]), attrs)).toThrow(/^wasm backend: result: shape \[1, 1, 2097154, 2097154\] has 4398054899716 elements; expected at most 2147483647/);
   });
 
   it("gather and scatterAdd reject an index larger than x off the axis, or than src", () => {

@@ -6,8 +6,8 @@
  * @module
  */
 import {
-  DTypeError, ShapeError, Tensor, ValueError, inScope, tidy, collapseAxes, contiguousStrides, createJsBackend, formatShape, isContiguous, shapesEqual,
-  sizeOf,
+  DTypeError, ShapeError, Tensor, ValueError, checkShape, checkTensorView, checkedBackend, collapseAxes, contiguousStrides, createJsBackend,
+  formatShape, inScope, isContiguous, shapesEqual, sizeOf, tidy,
 } from "@backprop/core";
 import type {
   AdamUpdateOptions, Backend, BinaryOp, Conv2dAttrs, DType, LinearActivation, Pool2dAttrs, ReduceOp, SgdUpdateOptions, Storage, UnaryOp,
@@ -96,8 +96,11 @@ const infos = new WeakMap<Backend, () => WasmBackendInfo>();
  * @category Backends
  */
 export function wasmBackendInfo(backend: Backend): WasmBackendInfo {
-  const info = infos.get(backend);
-  if (info === undefined) throw new ValueError(`wasmBackendInfo: expected a wasm backend; got backend "${backend.name}"`);
+  const info = typeof backend === "object" && backend !== null ? infos.get(backend) : undefined;
+  if (info === undefined) {
+    const got = typeof backend === "object" && backend !== null ? `backend "${backend.name}"` : String(backend);
+    throw new ValueError(`wasmBackendInfo: expected a wasm backend; got ${got}`);
+  }
   return info();
 }
 
@@ -160,7 +163,10 @@ export function createWasmBackend(): Backend {
   const alloc = (dtype: DType, length: number): WasmStorage =>
     new WasmStorage(heap, heap.alloc(length * bytesOf(dtype)), dtype, length);
 
-  const newTensor = (shape: readonly number[], dtype: DType): Tensor => new Tensor(alloc(dtype, sizeOf(shape)), [...shape]);
+  const newTensor = (shape: readonly number[], dtype: DType): Tensor => {
+    const checked = checkShape(shape, "wasm backend: result");
+    return new Tensor(alloc(dtype, sizeOf(checked)), checked);
+  };
 
   const temp = (dtype: DType, length: number): WasmStorage => {
     const s = alloc(dtype, length);
@@ -174,23 +180,13 @@ export function createWasmBackend(): Backend {
   };
 
   /**
-   * Checks that t's view stays inside its storage: a kernel given a view past it would read or
-   * write another tensor's memory, or trap.
-   * @throws {ValueError} for a view that reaches outside its storage.
+   * Checks, right where an address is computed, that t's view stays inside its storage: a kernel
+   * given a view past it (or a NaN offset, which wasm reads as address 0) would read or write
+   * another tensor's memory or the module's own data. Every kernel checked its operands already
+   * (checkedBackend); this also covers the tensors a kernel makes for itself.
    */
   const checkView = (t: Tensor): void => {
-    if (t.size === 0) return;
-    let lo = t.offset;
-    let hi = t.offset;
-    for (let i = 0; i < t.rank; i++) {
-      const span = (t.shape[i] - 1) * t.strides[i];
-      if (span < 0) lo += span;
-      else hi += span;
-    }
-    const n = t.storage.length;
-    if (lo < 0 || hi >= n) {
-      throw new ValueError(`wasm backend: view ${formatShape(t.shape)} (strides ${formatShape(t.strides)}, offset ${t.offset}) reaches elements ${lo} to ${hi}; expected 0 to ${n - 1}, its storage`);
-    }
+    checkTensorView(t, "wasm backend");
   };
 
   /** Byte address of t's element at its offset (view checked); storage from elsewhere is copied in first. */
@@ -810,7 +806,8 @@ export function createWasmBackend(): Backend {
     alloc: (dtype: DType, length: number): Storage => (inScope() ? alloc(dtype, length) : js.alloc(dtype, length)),
     numThreads: () => threads,
     setNumThreads: (n: number) => {
-      const next = Math.max(1, Math.floor(n));
+      if (!Number.isInteger(n) || n < 1) throw new ValueError(`setNumThreads: expected a positive integer, got ${n}`);
+      const next = n;
       if (next === threads) return;
       threads = next;
       pool?.close();
@@ -845,7 +842,8 @@ export function createWasmBackend(): Backend {
     sgdUpdate,
     linear,
   };
-  const collectable = collectableResults(backend, own, js.copy);
+  // Views are checked first, so a refusal names the kernel called, not one it delegates to.
+  const collectable = checkedBackend(collectableResults(backend, own, js.copy));
   infos.set(collectable, () => ({
     heapBytes: heap.size,
     sharedMemory: typeof SharedArrayBuffer === "function" && heap.memory.buffer instanceof SharedArrayBuffer,

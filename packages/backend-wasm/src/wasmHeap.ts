@@ -243,7 +243,12 @@ export class WasmHeap {
     if (want > MAX_PAGES) {
       throw new ValueError(`wasm backend: out of memory; expected at most 4 GiB in use, got a request for ${needed} bytes in all`);
     }
-    this.memory.grow(pages - have);
+    try {
+      this.memory.grow(pages - have);
+    } catch {
+      // The engine refused the pages (a RangeError): out of memory short of the 4 GiB.
+      throw new ValueError(`wasm backend: out of memory; expected room for ${needed} bytes in all, got a refusal to grow past ${have * PAGE}`);
+    }
     this.generation++;
   }
 }

@@ -223,6 +223,7 @@ describe("gradCheck", () => {
     expect(gradCheck((a, b) => a.mul(b).sin().add(a.exp()), [f64([0.5, -1, 2], false), f64([0.3], false)], { secondOrder: true })).toBe(true);
     const wrong = defineOp({ name: "test/wrongSquare", forward: (x: Tensor) => x.square(), backward: (g, [x]) => [g.mul(x)], register: false });
     expect(() => gradCheck((x) => wrong(x), [f64([1, 2], false)])).toThrow(/gradCheck: input 0 \(float64 tensor \[2\]\) element \[0\]: analytic/);
+    expect(() => gradCheck((x) => wrong(x), [f64([1, 2], false)])).toThrow(ValueError);
     // Right first derivative, wrong second: d/dx of the backward of x^2 should be 2, here 0.
     const frozen = defineOp({ name: "test/frozenSquare", forward: (x: Tensor) => x.square(), backward: (g, [x]) => [g.mul(x.detach().mul(2))], register: false });
     expect(gradCheck((x) => frozen(x), [f64([1, 2], false)])).toBe(true);

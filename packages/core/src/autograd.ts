@@ -6,7 +6,7 @@
  * @module
  */
 import type { Tensor } from "./tensor.js";
-import { DTypeError, ShapeError, ValueError, formatShape } from "./errors.js";
+import { ShapeError, StateError, ValueError, formatShape } from "./errors.js";
 import { shapesEqual } from "./shape.js";
 import { full } from "./creation.js";
 import { inScope, startScope } from "./scope.js";
@@ -119,8 +119,8 @@ export function runBackward(
   const grads = new Map<Tensor, Tensor>();
   roots.forEach((r, i) => {
     if (!r.requiresGrad) {
-      throw new DTypeError(
-        "backward: the tensor does not require gradients; none of its inputs had requiresGrad: true (or it was computed under noGrad)",
+      throw new StateError(
+        `backward: the ${r.describe()} does not require gradients; expected requiresGrad: true on one of its inputs, got none (or it was computed under noGrad)`,
       );
     }
     const g = rootGrads[i];
@@ -168,7 +168,7 @@ function walk(
         if (node === null) continue;
       }
       if (node.freed) {
-        throw new Error(
+        throw new StateError(
           `backward: the graph through "${node.op.name}" was freed by an earlier backward; pass { retainGraph: true } to the first backward to call it twice`,
         );
       }

@@ -8,7 +8,7 @@ import { kernels } from "./backend/backend.js";
 import { Tensor } from "./tensor.js";
 import type { NestedArray } from "./tensor.js";
 import { ShapeError, ValueError, formatShape } from "./errors.js";
-import { checkShape, sizeOf } from "./shape.js";
+import { MAX_RANK, checkShape, sizeOf } from "./shape.js";
 
 /**
  * Options shared by the creation functions.
@@ -47,10 +47,13 @@ function dtypeOfArray(data: TypedArray): DType {
   return "float32";
 }
 
-function inferShape(data: unknown): number[] {
+function inferShape(data: unknown, where: string): number[] {
   const shape: number[] = [];
   let cur = data;
   while (Array.isArray(cur)) {
+    if (shape.length === MAX_RANK) {
+      throw new ValueError(`${where}: nested arrays are too deep; expected at most ${MAX_RANK} levels (MAX_RANK), got more`);
+    }
     shape.push(cur.length);
     if (cur.length === 0) break;
     cur = cur[0];
@@ -108,7 +111,7 @@ export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], 
     if (options.requiresGrad === true) t.requiresGrad = true;
     return t;
   }
-  const shape = inferShape(data);
+  const shape = checkShape(inferShape(data, where), where);
   const leaf = firstLeaf(data);
   const dtype = options.dtype ?? (typeof leaf === "boolean" ? "bool" : "float32");
   assertDType(dtype, where);
@@ -241,7 +244,7 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
   if (step === 0 || !Number.isFinite(step)) throw new ValueError(`arange: step must be a finite non-zero number; got ${step}`);
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new ValueError(`arange: start and end must be finite; got ${start} and ${end}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
-  const t = empty([n], options);
+  const t = empty(checkShape([n], "arange"), options);
   const d = t.storage.data;
   for (let i = 0; i < n; i++) d[i] = start + i * step;
   if (options.requiresGrad === true) t.requiresGrad = true;
@@ -260,7 +263,7 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
  */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: steps must be a non-negative integer; got ${steps}`);
-  const t = empty([steps], options);
+  const t = empty(checkShape([steps], "linspace"), options);
   const d = t.storage.data;
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   for (let i = 0; i < steps; i++) d[i] = i === steps - 1 && steps > 1 ? end : start + i * delta;

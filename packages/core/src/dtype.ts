@@ -90,7 +90,7 @@ export function promoteTypes(a: DType, b: DType): DType {
  * @category Tensors
  */
 export function assertDType(dtype: unknown, where: string): asserts dtype is DType {
-  if (typeof dtype !== "string" || !(dtype in rank)) {
+  if (typeof dtype !== "string" || !Object.hasOwn(rank, dtype)) {
     throw new DTypeError(`${where}: unknown dtype ${JSON.stringify(dtype)}; expected one of float32, float64, int32, bool`);
   }
 }

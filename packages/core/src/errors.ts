@@ -71,6 +71,22 @@ export class ValueError extends Error {
 }
 
 /**
+ * An object was used in a state that forbids the call: a disposed tensor, a graph freed by an
+ * earlier backward, a tensor that does not require gradients, a computed tensor's autograd flag.
+ * @example
+ * ```ts
+ * import { StateError, tensor } from "@backprop/core";
+ * const t = tensor([1, 2]);
+ * t.dispose();
+ * try { t.add(1); } catch (e) { console.log(e instanceof StateError); }
+ * ```
+ * @category Errors
+ */
+export class StateError extends Error {
+  override name = "StateError";
+}
+
+/**
  * Formats a shape the way error messages print it: `[2, 3]`.
  * @example
  * ```ts

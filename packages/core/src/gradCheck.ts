@@ -42,7 +42,7 @@ function coords(index: number, shape: readonly number[]): string {
  * and checked; other inputs (indices, masks) pass through. A non-scalar output is reduced to
  * a scalar by a fixed random projection, so every element of the Jacobian takes part.
  * @returns true when every element agrees within atol + rtol * |numeric|.
- * @throws {Error} on the first disagreement, naming the input, the element and both values.
+ * @throws {ValueError} on the first disagreement (the function's gradient is wrong), naming the input, the element and both values.
  * @example
  * ```ts
  * import { gradCheck, tensor } from "@backprop/core";
@@ -100,7 +100,7 @@ export function gradCheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
       const value = grad[e];
       const ok = Math.abs(value - numeric) <= atol + rtol * Math.abs(numeric) || (Number.isNaN(value) && Number.isNaN(numeric));
       if (!ok) {
-        throw new Error(
+        throw new ValueError(
           `gradCheck: input ${k} (${inputs[k].describe()}) element ${coords(e, x.shape)}: analytic ${value}, numeric ${numeric} ` +
             `(|difference| ${Math.abs(value - numeric)} > ${atol} + ${rtol} * |numeric|)`,
         );

@@ -13,6 +13,7 @@ export * from "./initializer.js";
 export * from "./backend/kernels.js";
 export * from "./backend/storage.js";
 export * from "./backend/backend.js";
+export * from "./backend/checkedBackend.js";
 export { createJsBackend } from "./backend/js/index.js";
 export * from "./tensor.js";
 export * from "./scope.js";

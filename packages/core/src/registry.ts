@@ -85,6 +85,9 @@ export function unregister(kind: RegistryKind, name: string): boolean {
   return true;
 }
 
+/** Names longer than this get no "did you mean" and are cut short in messages. */
+const MAX_SUGGESTED_LENGTH = 100;
+
 function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
@@ -113,19 +116,25 @@ export function resolve<K extends RegistryKind>(kind: K, name: string): Registry
   const t = table(kind);
   if (t.has(name)) return t.get(name) as Registry[K];
   const known = [...t.keys()].sort();
-  const lower = name.toLowerCase();
+  const text = name;
+  // Suggestions only for names of a plausible length, against names within reach: the edit
+  // distance is at least the difference in length, and costs the product of the two.
+  const lower = text.length <= MAX_SUGGESTED_LENGTH ? text.toLowerCase() : null;
+  const reach = lower === null ? -1 : Math.max(2, Math.floor(lower.length / 3));
   let best: string | undefined;
   let bestScore = Infinity;
   for (const k of known) {
+    if (lower === null || Math.abs(k.length - lower.length) > reach) continue;
     const score = editDistance(lower, k.toLowerCase());
     if (score < bestScore) {
       bestScore = score;
       best = k;
     }
   }
-  const hint = best !== undefined && bestScore <= Math.max(2, Math.floor(lower.length / 3)) ? `; did you mean "${best}"?` : "";
+  const hint = best !== undefined && bestScore <= reach ? `; did you mean "${best}"?` : "";
   const list = known.length === 0 ? "none" : known.join(", ");
-  throw new RegistryError(`resolve: no ${kind} "${name}"${hint === "" ? ";" : hint} known: ${list}`);
+  const shown = text.length <= MAX_SUGGESTED_LENGTH ? text : `${text.slice(0, MAX_SUGGESTED_LENGTH)}... (${text.length} characters)`;
+  throw new RegistryError(`resolve: no ${kind} "${shown}"${hint === "" ? ";" : hint} known: ${list}`);
 }
 
 /**

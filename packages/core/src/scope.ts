@@ -7,6 +7,7 @@
 import type { Tensor } from "./tensor.js";
 import type { Storage } from "./backend/storage.js";
 import { ArrayStorage } from "./backend/storage.js";
+import { ValueError } from "./errors.js";
 
 const stack: Scope[] = [];
 
@@ -152,7 +153,7 @@ export function startScope(): Scope {
 /**
  * Runs `fn` in a memory scope: every tensor it creates is disposed afterwards, except the
  * ones it returns (in an array or plain object too) and what their autograd graphs need.
- * @throws {TypeError} when `fn` returns a promise (scopes are synchronous).
+ * @throws {ValueError} when `fn` returns a promise (scopes are synchronous).
  * @example
  * ```ts
  * import { tidy, tensor } from "@backprop/core";
@@ -165,7 +166,7 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-    if (result instanceof Promise) throw new TypeError("tidy: the function returned a promise; scopes are synchronous, so await outside tidy");
+    if (result instanceof Promise) throw new ValueError("tidy: the function returned a promise; expected a synchronous function (scopes are synchronous, so await outside tidy)");
     scope.keep(result);
   } finally {
     scope.close();

@@ -64,8 +64,92 @@ export function isContiguous(shape: Shape, strides: readonly number[]): boolean 
 }
 
 /**
- * Checks that every size in a shape is a non-negative integer.
- * @throws {ValueError} naming the caller and the bad size.
+ * Most elements one tensor may have: 2^31 - 1 (2,147,483,647). V8 in Node 20 holds at most
+ * 2^32 elements in one typed array; the bound below that keeps every element index an int32,
+ * as the wasm kernels' view descriptions need. Every size is checked against it before
+ * anything is allocated (creation functions, reshape, expand, broadcasting, the backends' alloc).
+ * @example
+ * ```ts
+ * import { MAX_TENSOR_SIZE, ValueError, zeros } from "@backprop/core";
+ * try { zeros([MAX_TENSOR_SIZE + 1]); } catch (e) { console.log(e instanceof ValueError); } // true
+ * ```
+ * @category Tensors
+ */
+export const MAX_TENSOR_SIZE = 2 ** 31 - 1;
+
+/**
+ * Most axes one tensor may have: 64, as in NumPy 2 (deeper nesting is a mistake, and code that
+ * walks axes recursively stays far from the stack limit).
+ * @example
+ * ```ts
+ * import { MAX_RANK, ValueError, zeros } from "@backprop/core";
+ * try { zeros(new Array<number>(MAX_RANK + 1).fill(1)); } catch (e) { console.log(e instanceof ValueError); } // true
+ * ```
+ * @category Tensors
+ */
+export const MAX_RANK = 64;
+
+/**
+ * Most numbers and nested arrays together that {@link Tensor.toArray} builds: 2^22 (4,194,304).
+ * A [2^22, 1] tensor already makes 4 million small arrays (about 800 MB of JS heap); larger
+ * tensors are read with `data()`, a typed array.
+ * @example
+ * ```ts
+ * import { MAX_TO_ARRAY_VALUES, ValueError, zeros } from "@backprop/core";
+ * try { zeros([MAX_TO_ARRAY_VALUES + 1]).toArray(); } catch (e) { console.log(e instanceof ValueError); } // true
+ * ```
+ * @category Tensors
+ */
+export const MAX_TO_ARRAY_VALUES = 2 ** 22;
+
+/** The number of elements of a shape after checking it; throws ValueError for a bad one. */
+function checkedSize(shape: unknown, where: string): number {
+  if (!Array.isArray(shape)) throw new ValueError(`${where}: shape must be an array of sizes; got ${String(shape)}`);
+  if (shape.length > MAX_RANK) throw new ValueError(`${where}: too many axes; expected at most ${MAX_RANK} (MAX_RANK), got ${shape.length}`);
+  let n = 1;
+  for (const d of shape as unknown[]) {
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0 || d > MAX_TENSOR_SIZE) {
+      throw new ValueError(`${where}: sizes must be integers in [0, ${MAX_TENSOR_SIZE}]; got ${formatShape(shape as number[])}`);
+    }
+    n *= d;
+  }
+  if (n > MAX_TENSOR_SIZE) {
+    throw new ValueError(
+      `${where}: shape ${formatShape(shape as number[])} has ${n} elements; expected at most ${MAX_TENSOR_SIZE} (MAX_TENSOR_SIZE)`,
+    );
+  }
+  return n;
+}
+
+/**
+ * The size of a view that {@link checkView} accepts, else -1: its fast path (every tensor and
+ * every kernel operand goes through it), with no strings and no closures.
+ */
+function viewSize(shape: readonly number[], strides: readonly number[], offset: number, length: number): number {
+  if (!Array.isArray(shape) || !Array.isArray(strides) || !Number.isSafeInteger(offset) || offset < 0) return -1;
+  const rank = shape.length;
+  if (rank > MAX_RANK || strides.length !== rank) return -1;
+  let size = 1;
+  let lo = offset;
+  let hi = offset;
+  for (let i = 0; i < rank; i++) {
+    const d: unknown = shape[i];
+    const s: unknown = strides[i];
+    if (typeof d !== "number" || typeof s !== "number" || !Number.isInteger(d) || d < 0 || d > MAX_TENSOR_SIZE || !Number.isSafeInteger(s)) return -1;
+    size *= d;
+    const span = (d - 1) * s;
+    if (span < 0) lo += span;
+    else hi += span;
+  }
+  if (size > MAX_TENSOR_SIZE) return -1;
+  if (size === 0) return 0;
+  return lo < 0 || hi >= length ? -1 : size;
+}
+
+/**
+ * Checks that a shape has at most {@link MAX_RANK} axes, that every size is a non-negative
+ * integer, and that it holds at most {@link MAX_TENSOR_SIZE} elements. Returns a copy.
+ * @throws {ValueError} naming the caller and the bad shape.
  * @example
  * ```ts
  * import { checkShape } from "@backprop/core";
@@ -75,13 +159,47 @@ export function isContiguous(shape: Shape, strides: readonly number[]): boolean 
  */
 export function checkShape(shape: unknown, where: string): number[] {
   if (typeof shape === "number") shape = [shape];
-  if (!Array.isArray(shape)) throw new ValueError(`${where}: shape must be an array of sizes; got ${String(shape)}`);
-  for (const d of shape as unknown[]) {
-    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
-      throw new ValueError(`${where}: sizes must be non-negative integers; got ${formatShape(shape as number[])}`);
-    }
-  }
+  checkedSize(shape, where);
   return [...(shape as number[])];
+}
+
+/**
+ * Checks a view of a storage of `length` elements: a shape as {@link checkShape} wants it, one
+ * safe-integer stride per axis, a non-negative safe-integer offset, and every element index
+ * `offset + sum(i_k * strides_k)` inside [0, length). A view of zero elements may start anywhere.
+ * Returns the number of elements.
+ * @throws {ValueError} naming the caller and the view.
+ * @example
+ * ```ts
+ * import { checkView } from "@backprop/core";
+ * checkView([2, 3], [1, 2], 0, 6, "transpose"); // 6
+ * ```
+ * @category Tensors
+ */
+export function checkView(shape: readonly number[], strides: readonly number[], offset: number, length: number, where: string): number {
+  const fits = viewSize(shape, strides, offset, length);
+  if (fits >= 0) return fits;
+  const size = checkedSize(shape, where);
+  if (!Array.isArray(strides) || strides.length !== shape.length || !strides.every((s) => Number.isSafeInteger(s))) {
+    const got = Array.isArray(strides) ? formatShape(strides) : String(strides);
+    throw new ValueError(`${where}: strides must be one safe integer per axis of ${formatShape(shape)}; got ${got}`);
+  }
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new ValueError(`${where}: offset must be a non-negative safe integer; got ${offset}`);
+  if (size === 0) return 0;
+  let lo = offset;
+  let hi = offset;
+  for (let i = 0; i < shape.length; i++) {
+    const span = (shape[i] - 1) * strides[i];
+    if (span < 0) lo += span;
+    else hi += span;
+  }
+  if (lo < 0 || hi >= length) {
+    throw new ValueError(
+      `${where}: view ${formatShape(shape)} (strides ${formatShape(strides)}, offset ${offset}) reaches elements ${lo} to ${hi}; ` +
+        `expected every element inside its storage of ${length}, [0, ${length})`,
+    );
+  }
+  return size;
 }
 
 /**
@@ -105,6 +223,7 @@ export function broadcastShapes(a: Shape, b: Shape, where: string): number[] {
     }
     out[i] = da === 1 ? db : da;
   }
+  checkedSize(out, where);
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DTypeError, Tensor, ValueError, createJsBackend, getBackend, ones, tensor } from "./index.js";
+import { DTypeError, MAX_TO_ARRAY_VALUES, StateError, Tensor, ValueError, createJsBackend, getBackend, ones, tensor, zeros } from "./index.js";
 
 describe("Tensor", () => {
   it("shape, strides, size, rank, dtype and describe", () => {
@@ -24,6 +24,46 @@ describe("Tensor", () => {
     const b = new Tensor(storage, [2, 3], [0, 1], 4);
     expect(b.toArray()).toEqual([[4, 5, 6], [4, 5, 6]]);
   });
+  it("the constructor refuses views that are not safe integers inside their storage", () => {
+    const storage = createJsBackend().alloc("float32", 6);
+    const refused: [readonly number[], readonly number[] | undefined, number, RegExp][] = [
+      [[4], [NaN], 0, /^Tensor: strides must be one safe integer per axis of \[4\]; got \[NaN\]$/],
+      [[3], [0.5], 0, /^Tensor: strides must be one safe integer per axis of \[3\]; got \[0.5\]$/],
+      [[2, 3], [3], 0, /^Tensor: strides must be one safe integer per axis of \[2, 3\]; got \[3\]$/],
+      [[4], [1], NaN, /^Tensor: offset must be a non-negative safe integer; got NaN$/],
+      [[4], [1], 0.5, /^Tensor: offset must be a non-negative safe integer; got 0.5$/],
+      [[4], [1], -1, /^Tensor: offset must be a non-negative safe integer; got -1$/],
+      [[1.5], undefined, 0, /^Tensor: sizes must be integers in \[0, 2147483647\]; got \[1.5\]$/],
+      [[-1], undefined, 0, /^Tensor: sizes must be integers in \[0, 2147483647\]/],
+      [[7], undefined, 0, /^Tensor: view \[7\] \(strides \[1\], offset 0\) reaches elements 0 to 6; expected every element inside its storage of 6, \[0, 6\)$/],
+      [[2, 3], [3, 1], 1, /reaches elements 1 to 6; expected every element inside its storage of 6/],
+      [[3], [-1], 1, /reaches elements -1 to 1;/],
+      [[2, 2], [2 ** 52, 1], 0, /reaches elements 0 to 4503599627370497;/],
+    ];
+    for (const [shape, strides, offset, message] of refused) {
+      const what = `shape ${JSON.stringify(shape)}, strides ${JSON.stringify(strides)}, offset ${offset}`;
+      expect(() => new Tensor(storage, shape, strides, offset), what).toThrow(ValueError);
+      expect(() => new Tensor(storage, shape, strides, offset), what).toThrow(message);
+    }
+    expect(storage.refs).toBe(0);
+    // Views of zero elements may start anywhere; negative strides are views too.
+    expect(new Tensor(storage, [0, 3], [3, 1], 99).size).toBe(0);
+    storage.data.set([0, 1, 2, 3, 4, 5]);
+    expect(new Tensor(storage, [3], [-2], 5).toArray()).toEqual([5, 3, 1]);
+  });
+  it("toArray refuses more than MAX_TO_ARRAY_VALUES numbers and arrays, and points to data()", () => {
+    expect(MAX_TO_ARRAY_VALUES).toBe(4194304);
+    // [2^21, 1] makes 2^21 numbers, 2^21 inner arrays and the outer one.
+    expect(() => zeros([2 ** 21, 1]).toArray()).toThrow(ValueError);
+    expect(() => zeros([2 ** 21, 1]).toArray()).toThrow(
+      "toArray: a float32 tensor [2097152, 1] makes 4194305 numbers and nested arrays; expected at most 4194304 (use data() for a typed array)",
+    );
+    // Checked before anything is copied: a broadcast view of 120 million elements (the size
+    // that killed the process with a V8 "invalid size" before) allocates nothing.
+    expect(() => ones([1]).expand([120000000]).toArray()).toThrow(/use data\(\) for a typed array/);
+    expect(zeros([2 ** 20]).toArray()).toHaveLength(2 ** 20);
+    expect(zeros([0, 5]).toArray()).toEqual([]);
+  });
   it("item, toArray, data per dtype", () => {
     expect(tensor([[2.5]]).item()).toBe(2.5);
     expect(() => tensor([1, 2]).item()).toThrow(ValueError);
@@ -44,7 +84,8 @@ describe("Tensor", () => {
     expect(() => ones([2], { dtype: "int32" }).requiresGrad_()).toThrow(DTypeError);
     expect(() => ones([2], { dtype: "int32" }).requiresGrad_()).toThrow("requiresGrad: only float32 and float64 tensors can require gradients; got a int32 tensor [2]");
     const y = t.mul(2);
-    expect(() => (y.requiresGrad = false)).toThrow(/use detach\(\) instead/);
+    expect(() => (y.requiresGrad = false)).toThrow(StateError);
+    expect(() => (y.requiresGrad = false)).toThrow(/cannot switch off gradients of a tensor computed by "mul"; expected a leaf tensor, got a computed one \(use detach\(\) instead\)/);
   });
   it("chainable methods match the functional ops", () => {
     const w = tensor([[1, 2], [3, 4]], { requiresGrad: true });

@@ -7,8 +7,8 @@ import type { DType, TypedArray } from "./dtype.js";
 import { isFloat } from "./dtype.js";
 import type { Storage } from "./backend/storage.js";
 import { ArrayStorage } from "./backend/storage.js";
-import { contiguousStrides, isContiguous, shapesEqual, sizeOf } from "./shape.js";
-import { DTypeError, ShapeError, ValueError, formatShape } from "./errors.js";
+import { MAX_TO_ARRAY_VALUES, checkView, contiguousStrides, isContiguous, shapesEqual } from "./shape.js";
+import { DTypeError, ShapeError, StateError, ValueError, formatShape } from "./errors.js";
 import { inScope, trackTensor, untrackTensor } from "./scope.js";
 import type { GradNode } from "./defineOp.js";
 import { runBackward, withGradMode } from "./autograd.js";
@@ -99,23 +99,26 @@ export class Tensor implements Disposable {
   /** The gradient this tensor disposes when it is collected (see setGrad). */
   private _ownedGrad: { grad: Tensor | null } | null = null;
 
-  /** @internal Wraps a backend storage; use the creation functions instead. */
+  /**
+   * @internal Wraps a backend storage; use the creation functions instead.
+   * @throws {ValueError} for a view that is not inside its storage (see {@link checkView}).
+   */
   constructor(storage: Storage, shape: readonly number[], strides?: readonly number[], offset = 0) {
     this._storage = storage;
     this.dtype = storage.dtype;
     this.shape = shape;
     this.strides = strides ?? contiguousStrides(shape);
     this.offset = offset;
-    this.size = sizeOf(shape);
+    this.size = checkView(shape, this.strides, offset, storage.length, "Tensor");
     storage.refs++;
     // A tensor made inside a scope is disposed when the scope closes; only tensors that outlive
     // every scope need the finalizer (registering all of them costs heap churn per step).
     if (!trackTensor(this)) this.guardWithFinalizer();
   }
 
-  /** The storage behind this view. @throws Error when the tensor was disposed. */
+  /** The storage behind this view. @throws {StateError} when the tensor was disposed. */
   get storage(): Storage {
-    if (this._disposed) throw new Error(`Tensor: this ${this.describe()} was disposed (by dispose(), tidy or a scope) and cannot be used`);
+    if (this._disposed) throw new StateError(`Tensor: this ${this.describe()} was disposed (by dispose(), tidy or a scope) and cannot be used`);
     return this._storage;
   }
 
@@ -184,7 +187,7 @@ export class Tensor implements Disposable {
       throw new DTypeError(`requiresGrad: only float32 and float64 tensors can require gradients; got a ${this.describe()}`);
     }
     if (!value && this._node !== null) {
-      throw new Error("requiresGrad: cannot switch off gradients of a computed tensor; use detach() instead");
+      throw new StateError(`requiresGrad: cannot switch off gradients of a tensor computed by "${this._node.op.name}"; expected a leaf tensor, got a computed one (use detach() instead)`);
     }
     this._requiresGrad = value;
   }
@@ -232,7 +235,7 @@ export class Tensor implements Disposable {
    * replacement gradient.
    */
   registerHook(hook: (g: Tensor) => Tensor | void): HookHandle {
-    if (!this._requiresGrad) throw new Error(`registerHook: the ${this.describe()} does not require gradients`);
+    if (!this._requiresGrad) throw new StateError(`registerHook: the ${this.describe()} does not require gradients; expected requiresGrad: true`);
     (this._hooks ??= []).push(hook);
     return {
       remove: () => {
@@ -311,7 +314,8 @@ export class Tensor implements Disposable {
    * Backpropagation: computes the gradient of this tensor with respect to every leaf that
    * requires gradients and adds it to their `.grad`. A non-scalar needs `grad`, the gradient
    * of the final loss with respect to this tensor.
-   * @throws {ValueError} for a non-scalar without `grad`; {ShapeError} when `grad` has another shape.
+   * @throws {ValueError} for a non-scalar without `grad`; {ShapeError} when `grad` has another shape; {StateError} when
+   * nothing requires gradients or an earlier backward freed the graph.
    */
   backward(grad?: Tensor, options: BackwardOptions = {}): void {
     let g = grad;
@@ -367,8 +371,25 @@ export class Tensor implements Disposable {
     return out;
   }
 
-  /** The elements as nested arrays (booleans for bool tensors; a number for a scalar). */
+  /**
+   * The elements as nested arrays (booleans for bool tensors; a number for a scalar). Nested JS
+   * arrays cost far more than typed arrays, so this is for small tensors: at most
+   * {@link MAX_TO_ARRAY_VALUES} numbers and arrays together.
+   * @throws {ValueError} for a larger tensor; read it with {@link Tensor.data} instead.
+   */
   toArray(): NestedArray {
+    // The numbers, plus one array per index prefix of length 0 to rank - 1.
+    let values = this.size;
+    let prefixes = 1;
+    for (let axis = 0; axis < this.rank; axis++) {
+      values += prefixes;
+      prefixes *= this.shape[axis];
+    }
+    if (values > MAX_TO_ARRAY_VALUES) {
+      throw new ValueError(
+        `toArray: a ${this.describe()} makes ${values} numbers and nested arrays; expected at most ${MAX_TO_ARRAY_VALUES} (use data() for a typed array)`,
+      );
+    }
     const flat = this.data();
     const bool = this.dtype === "bool";
     const build = (axis: number, start: number): NestedArray => {

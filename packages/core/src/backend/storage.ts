@@ -5,6 +5,7 @@
  */
 import type { DType, DTypeArrayMap, TypedArray } from "../dtype.js";
 import { arrayConstructor } from "../dtype.js";
+import { ValueError } from "../errors.js";
 
 /**
  * A flat buffer of elements owned by a backend. Views share one storage; it returns to its
@@ -59,7 +60,7 @@ export class BufferPool {
     private readonly allocate: (dtype: DType, length: number) => TypedArray = (dtype, length) => new (arrayConstructor(dtype))(length),
   ) {}
 
-  /** A buffer of exactly `length` elements with unspecified contents. */
+  /** A buffer of exactly `length` elements with unspecified contents. @throws {ValueError} when the engine cannot allocate it. */
   take<D extends DType>(dtype: D, length: number): DTypeArrayMap[D] {
     const list = this.free.get(`${dtype}${length}`);
     const hit = list?.pop();
@@ -69,7 +70,13 @@ export class BufferPool {
       return hit as DTypeArrayMap[D];
     }
     this.stats.allocated++;
-    return this.allocate(dtype, length) as DTypeArrayMap[D];
+    try {
+      return this.allocate(dtype, length) as DTypeArrayMap[D];
+    } catch (e) {
+      // The engine's refusal (RangeError: Array buffer allocation failed) as a named error.
+      if (!(e instanceof RangeError)) throw e;
+      throw new ValueError(`alloc: out of memory; expected room for ${length} ${dtype} elements, got "${e.message}"`);
+    }
   }
 
   /** Returns a buffer for reuse (dropped when the pool is full). */

@@ -8,7 +8,7 @@ import { kernels } from "../backend/backend.js";
 import type { LinearActivation } from "../backend/kernels.js";
 import { isFloat, promoteTypes } from "../dtype.js";
 import { ShapeError, ValueError, formatShape } from "../errors.js";
-import { broadcastShapes, sizeOf } from "../shape.js";
+import { broadcastShapes, checkShape, sizeOf } from "../shape.js";
 import { broadcastView, reshapeView } from "./views.js";
 import { reshape, transpose } from "./movement.js";
 import { sum, sumTo } from "./reduce.js";
@@ -120,13 +120,16 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
+  let batch: number[];
   try {
-    broadcastShapes(batchA, batchB, "matmul");
-  } catch {
+    batch = broadcastShapes(batchA, batchB, "matmul");
+  } catch (e) {
+    if (!(e instanceof ShapeError)) throw e;
     throw new ShapeError(
       `matmul: cannot broadcast the batch axes of ${formatShape(a.shape)} and ${formatShape(b.shape)} (${formatShape(batchA)} vs ${formatShape(batchB)})`,
     );
   }
+  checkShape([...batch, a.rank > 1 ? a.shape[a.rank - 2] : 1, b.rank > 1 ? b.shape[b.rank - 1] : 1], "matmul");
   let dtype = promoteTypes(a.dtype, b.dtype);
   if (!isFloat(dtype)) dtype = "float32";
   const ac = a.dtype === dtype ? a : a.cast(dtype);

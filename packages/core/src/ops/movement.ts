@@ -74,7 +74,7 @@ const reshapeOp = defineOp({
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor(x, "reshape");
   if (!Array.isArray(shape)) throw new ValueError(`reshape: shape must be an array of sizes; got ${String(shape)}`);
-  const target = resolveShape(shape, x.size, x.shape);
+  const target = checkShape(resolveShape(shape, x.size, x.shape), "reshape");
   if (shapesEqual(target, x.shape)) return x;
   return reshapeOp(x, target);
 }
@@ -174,6 +174,7 @@ const expandOp = defineOp({
  */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor(x, "expand");
+  if (!isList(shape)) throw new ValueError(`expand: shape must be an array of sizes; got ${String(shape)}`);
   const lead = shape.length - x.rank;
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
   checkShape(target, "expand");
@@ -196,7 +197,9 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
   checkTensor(x, "squeeze");
   let axes: number[];
   if (axis === undefined) axes = x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
-  else {
+  else if (typeof axis !== "number" && !isList(axis)) {
+    throw new ValueError(`squeeze: axis must be an axis, a list of axes or undefined (all axes of size 1); got ${String(axis)}`);
+  } else {
     axes = (typeof axis === "number" ? [axis] : [...axis]).map((a) => normalizeAxis(a, x.rank, "squeeze"));
     for (const a of axes) {
       if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} has size ${x.shape[a]}, not 1, in ${formatShape(x.shape)}`);
@@ -460,7 +463,7 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], val
   // Crops first (a view), then pads what remains.
   const cropped = slice(x, pairs.map(([b, e], i) => [Math.max(-b, 0), x.shape[i] - Math.max(-e, 0)]));
   if (pairs.every(([b, e]) => b <= 0 && e <= 0)) return cropped;
-  const shape = cropped.shape.map((d, i) => d + Math.max(pairs[i][0], 0) + Math.max(pairs[i][1], 0));
+  const shape = checkShape(cropped.shape.map((d, i) => d + Math.max(pairs[i][0], 0) + Math.max(pairs[i][1], 0)), "pad");
   const ranges = cropped.shape.map((d, i): AxisRange => ({ start: Math.max(pairs[i][0], 0), step: 1, count: d, drop: false }));
   return sliceScatterOp(cropped, shape, ranges, value);
 }
@@ -479,6 +482,7 @@ const concatOp = defineOp({
   forward: (xs: Tensor[], axis: number) => {
     const shape = [...xs[0].shape];
     shape[axis] = xs.reduce((s, t) => s + t.shape[axis], 0);
+    checkShape(shape, "concat");
     const out = empty(shape, { dtype: xs[0].dtype });
     let at = 0;
     for (const t of xs) {
@@ -663,6 +667,7 @@ export function tile(x: Tensor, reps: readonly number[]): Tensor {
   const n = Math.max(reps.length, x.rank);
   const r = [...new Array<number>(n - reps.length).fill(1), ...reps];
   const d = [...new Array<number>(n - x.rank).fill(1), ...x.shape];
+  checkShape(d.map((s, i) => s * r[i]), "tile");
   // [d0, d1] -> [1, d0, 1, d1] -> expand to [r0, d0, r1, d1] -> merge pairs.
   const spread = reshape(x, d.flatMap((s) => [1, s]));
   const wide = expand(spread, d.flatMap((s, i) => [r[i], s]));
@@ -685,6 +690,7 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
   checkTensor(indices, "oneHot");
   if (indices.dtype !== "int32") throw new DTypeError(`oneHot: labels must be int32; got a ${indices.describe()}`);
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new ValueError(`oneHot: numClasses must be a positive integer; got ${numClasses}`);
+  checkShape([...indices.shape, numClasses], "oneHot");
   const labels = indices.data();
   for (const label of labels) {
     if (label < 0 || label >= numClasses) {

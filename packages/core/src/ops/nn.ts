@@ -9,7 +9,7 @@ import type { Conv2dAttrs, Pool2dAttrs } from "../backend/kernels.js";
 import { isFloat, promoteTypes } from "../dtype.js";
 import type { DType } from "../dtype.js";
 import { DTypeError, ShapeError, ValueError, formatShape } from "../errors.js";
-import { normalizeAxis } from "../shape.js";
+import { checkShape, normalizeAxis } from "../shape.js";
 import { zeros } from "../creation.js";
 import { bernoulli } from "../randomTensors.js";
 import type { Generator } from "../random.js";
@@ -223,6 +223,7 @@ function convAttrs(x: Tensor, w: Tensor, options: Conv2dOptions, where: string, 
       `${where}: the kernel (${eh} x ${ew} with dilation) is larger than the padded input (${hp} x ${wp}); got input ${formatShape(xs)} and weight ${formatShape(ws)}`,
     );
   }
+  checkShape([x.shape[0], o, Math.floor((hp - eh) / stride[0]) + 1, Math.floor((wp - ew) / stride[1]) + 1], where);
   return { stride, padding, dilation, groups };
 }
 
@@ -407,6 +408,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, options: ConvTranspos
     throw new ShapeError(`${where}: the output would be empty (${oh} x ${ow}); got input ${formatShape(x.shape)}, weight ${formatShape(weight.shape)} and padding ${formatShape(padding)}`);
   }
   const cout = coutPerGroup * groups;
+  checkShape([n, cout, oh, ow], where);
   const attrs: Conv2dAttrs = { stride, padding: [padding[0], padding[0], padding[1], padding[1]], dilation, groups };
   const dtype = promoteTypes(x4.dtype, weight.dtype);
   const y = conv2dInputOp(asFloat(x4, dtype), asFloat(weight, dtype), [n, cout, oh, ow], attrs);

@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 // Through the package entry, so the JS backend is registered and there is one copy of core.
 import {
-  DTypeError, Generator, ShapeError, Tensor, contiguousStrides, getBackend, grad, gradCheck, logSoftmax, logSumExp, prod, setBackend, sizeOf, softmax, tensor,
+  DTypeError, Generator, ShapeError, Tensor, ValueError, contiguousStrides, getBackend, grad, gradCheck, logSoftmax, logSumExp, prod, setBackend, sizeOf,
+  softmax, tensor,
 } from "../index.js";
 import type { Backend, BinaryOp, Conv2dAttrs, DType, Pool2dAttrs, ReduceOp, UnaryOp } from "../index.js";
 
@@ -1272,6 +1273,113 @@ export function runBackendConformance(backendName: string, options: ConformanceO
             if (bt !== null) close(readValues(bt), b, 1e-5, 1e-6, `${what}: momentum buffer`);
           }
         }
+      });
+    });
+
+    // ---------- malformed views ----------
+    describe("malformed views", () => {
+      const conv: Conv2dAttrs = { stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 };
+      const pool: Pool2dAttrs = { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], countIncludePad: false };
+      const adam = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1, maximize: false };
+      const sgd = { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, fresh: true };
+      /** A well-formed call of every kernel; `t(shape, dtype, values)` makes an operand. */
+      type Make = (shape: number[], dtype?: DType, values?: number[]) => Tensor;
+      const calls: Record<string, (t: Make) => unknown[]> = {
+        where: (t) => [t([2, 3], "bool"), t([2, 3]), t([2, 3]), t([2, 3])],
+        cast: (t) => [t([2, 3]), "int32"],
+        copy: (t) => [t([2, 3]), t([2, 3])],
+        fill: (t) => [t([2, 3]), 1],
+        matmul: (t) => [t([1, 2, 3]), t([1, 3, 4])],
+        conv2d: (t) => [t([1, 2, 5, 5]), t([3, 2, 3, 3]), conv],
+        conv2dBias: (t) => [t([1, 2, 5, 5]), t([3, 2, 3, 3]), t([3]), conv],
+        conv2dBackwardInput: (t) => [t([1, 3, 3, 3]), t([3, 2, 3, 3]), [1, 2, 5, 5], conv],
+        conv2dBackwardWeight: (t) => [t([1, 2, 5, 5]), t([1, 3, 3, 3]), [3, 2, 3, 3], conv],
+        maxPool2d: (t) => [t([1, 2, 4, 4]), pool],
+        maxPool2dBackward: (t) => [t([1, 2, 2, 2]), t([1, 2, 2, 2], "int32", [0, 3, 12, 15, 1, 2, 13, 14]), [1, 2, 4, 4]],
+        avgPool2d: (t) => [t([1, 2, 4, 4]), pool],
+        avgPool2dBackward: (t) => [t([1, 2, 2, 2]), [1, 2, 4, 4], pool],
+        softmax: (t) => [t([2, 3]), 1],
+        logSoftmax: (t) => [t([2, 3]), 1],
+        gather: (t) => [t([2, 3]), 1, t([2, 2], "int32", [0, 2, 1, 0])],
+        scatterAdd: (t) => [t([2, 3]), 1, t([2, 2], "int32", [0, 2, 1, 0]), t([2, 2])],
+        adamUpdate: (t) => [t([4]), t([4]), t([4]), t([4]), adam],
+        sgdUpdate: (t) => [t([4]), t([4]), t([4]), sgd],
+        linear: (t) => [t([2, 3]), t([4, 3]), t([4]), "relu"],
+      };
+      for (const op of ["sum", "prod", "max", "min"]) calls[op] = (t) => [t([2, 3]), [1], false];
+      for (const op of ["argmax", "argmin"]) calls[op] = (t) => [t([2, 3]), 1, false];
+      for (const op of Object.keys(unaryFormula)) {
+        const dtype: DType = op === "logicalNot" ? "bool" : "float32";
+        calls[op] = (t) => [t([2, 3], dtype), t([2, 3], dtype), 0.1, 0.9];
+      }
+      for (const op of Object.keys(binaryFormula)) {
+        const bool = ["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr"].includes(op);
+        calls[op] = (t) => [t([2, 3]), t([2, 3]), t([2, 3], bool ? "bool" : "float32")];
+      }
+      /** What a caller can do to a view after the constructor checked it (its fields are plain properties). */
+      // Each defect is made on the first axis longer than 1 (every operand here has one).
+      const on = (t: Tensor, values: readonly number[], change: (v: number) => number): number[] => {
+        const axis = t.shape.findIndex((d) => d > 1);
+        return values.map((v, i) => (i === axis ? change(v) : v));
+      };
+      const defects: [string, (t: Tensor) => Record<string, unknown>][] = [
+        ["a NaN offset", () => ({ offset: NaN })],
+        ["a fractional offset", () => ({ offset: 0.5 })],
+        ["a negative offset", () => ({ offset: -1 })],
+        ["an offset past its storage", (t) => ({ offset: t.storage.length })],
+        ["a NaN stride", (t) => ({ strides: on(t, t.strides, () => NaN) })],
+        ["a fractional stride", (t) => ({ strides: on(t, t.strides, (s) => s + 0.5) })],
+        ["a stride past its storage", (t) => ({ strides: on(t, t.strides, (s) => s + 1000) })],
+        ["strides of another rank", (t) => ({ strides: t.strides.slice(1) })],
+        ["a fractional size", (t) => ({ shape: on(t, t.shape, (d) => d + 0.5) })],
+        ["a size past its storage", (t) => ({ shape: on(t, t.shape, (d) => d * 8), size: t.size * 8 })],
+        ["a size that disagrees with its shape", (t) => ({ size: t.size + 1 })],
+        ["another dtype than its storage", (t) => ({ dtype: t.dtype === "float64" ? "bool" : "float64" })],
+      ];
+      const forge = (t: Tensor, fields: Record<string, unknown>): Tensor => {
+        for (const [key, value] of Object.entries(fields)) Object.defineProperty(t, key, { value, configurable: true });
+        return t;
+      };
+      const kernelNames = (k: Backend): string[] =>
+        Object.keys(k).filter((key) => typeof (k as unknown as Record<string, unknown>)[key] === "function" && !["alloc", "numThreads", "setNumThreads"].includes(key));
+
+      it("every kernel of the backend has a case here", () => {
+        expect(kernelNames(be()).filter((key) => calls[key] === undefined)).toEqual([]);
+      });
+
+      for (const kernel of Object.keys(calls).sort()) {
+        (skip.has(kernel) ? it.skip : it)(`${kernel}: every operand with a malformed view is refused with a ValueError`, (ctx) => {
+          const k = be();
+          const fn = (k as unknown as Record<string, ((...args: unknown[]) => unknown) | undefined>)[kernel];
+          if (fn === undefined) ctx.skip();
+          const make: Make = (shape, dtype = "float32", values) =>
+            makeTensor(k, dtype, shape, values ?? Array.from({ length: sizeOf(shape) }, (_, i) => (dtype === "bool" ? i % 2 : (i % 5) - 2)));
+          // The well-formed call works, so each refusal below is about the one malformed operand.
+          fn!.call(k, ...calls[kernel](make));
+          const operands = calls[kernel](make).flatMap((a, i) => (a instanceof Tensor ? [i] : []));
+          for (const position of operands) {
+            for (const [defect, fields] of defects) {
+              const args = calls[kernel](make);
+              const bad = args[position] as Tensor;
+              forge(bad, fields(bad));
+              let error: unknown = null;
+              try {
+                fn!.call(k, ...args);
+              } catch (e) {
+                error = e;
+              }
+              const what = `${kernel}, operand ${position + 1} with ${defect}`;
+              expect(error, what).toBeInstanceOf(ValueError);
+              expect((error as Error).message, what).toMatch(new RegExp(`^${kernel}: operand ${position + 1}: `));
+            }
+          }
+        });
+      }
+
+      it("after every refusal the backend still computes exp([-8, -6, 0, 6])", () => {
+        const k = be();
+        const y = k.exp(makeTensor(k, "float32", [4], [-8, -6, 0, 6]));
+        close(readValues(y), [-8, -6, 0, 6].map((v) => Math.fround(Math.exp(v))), 1e-6, 0, "exp");
       });
     });
   });

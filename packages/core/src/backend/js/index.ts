@@ -4,6 +4,7 @@
  * @module
  */
 import type { Backend } from "../backend.js";
+import { checkedBackend } from "../checkedBackend.js";
 import type { DType } from "../../dtype.js";
 import { ArrayStorage } from "../storage.js";
 import type { Storage } from "../storage.js";
@@ -28,7 +29,7 @@ import { jsPool } from "./util.js";
  * @category Backends
  */
 export function createJsBackend(): Backend {
-  return {
+  return checkedBackend({
     name: "js",
     alloc: (dtype: DType, length: number): Storage => new ArrayStorage(jsPool.take(dtype, length), dtype, jsPool),
     numThreads: () => 1,
@@ -53,5 +54,5 @@ export function createJsBackend(): Backend {
     logSoftmax,
     gather,
     scatterAdd,
-  };
+  });
 }

@@ -6,14 +6,15 @@ import type { DType } from "../../dtype.js";
 import { BufferPool, ArrayStorage } from "../storage.js";
 import { Tensor } from "../../tensor.js";
 import { ShapeError, DTypeError, formatShape } from "../../errors.js";
-import { shapesEqual, sizeOf } from "../../shape.js";
+import { checkShape, shapesEqual, sizeOf } from "../../shape.js";
 
 /** The JS backend's pool of exact-size buffers. */
 export const jsPool = new BufferPool();
 
 /** A new contiguous tensor from the JS pool (contents unspecified). */
 export function newTensor(shape: readonly number[], dtype: DType): Tensor {
-  return new Tensor(new ArrayStorage(jsPool.take(dtype, sizeOf(shape)), dtype, jsPool), [...shape]);
+  const checked = checkShape(shape, "js backend: result");
+  return new Tensor(new ArrayStorage(jsPool.take(dtype, sizeOf(checked)), dtype, jsPool), checked);
 }
 
 /**
