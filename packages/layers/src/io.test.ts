@@ -207,6 +207,7 @@ describe("saveModel / loadModel", () => {
     await expect(loadModel(dir)).rejects.toThrow(/^loadModel: weights\.safetensors does not match model\.json; mis-shaped keys: 0\.weight \(expected \[3, 4\], got \[2, 4\]\), 0\.bias/);
 
     writeFileSync(jsonPath, json.replace('"bias": true', '"bias": false'));
+    await expect(loadModel(dir)).rejects.toThrow(FormatError);
     await expect(loadModel(dir)).rejects.toThrow(/^loadModel: weights\.safetensors does not match model\.json; unexpected keys: 0\.bias$/);
 
     rmSync(weightsPath);
