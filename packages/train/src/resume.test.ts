@@ -131,6 +131,10 @@ describe("checkpoints", () => {
     rmSync(join(path, "optimizer.safetensors"));
     await expect(readCheckpoint(path)).rejects.toThrow(FormatError);
     await expect(readCheckpoint(path)).rejects.toThrow(/^loadCheckpoint: cannot read .*ckpt\/optimizer\.safetensors; ENOENT: no such file or directory/);
+    // A save the file system refuses (a file where the parent folder should be): named, with the path.
+    writeFileSync(join(dir, "file"), "x");
+    await expect(writeCheckpoint(join(dir, "file", "ckpt"), sample(1))).rejects.toThrow(FormatError);
+    await expect(writeCheckpoint(join(dir, "file", "ckpt"), sample(1))).rejects.toThrow(/^saveCheckpoint: cannot write .*file\/ckpt; (ENOTDIR|EEXIST): /);
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -117,6 +117,10 @@ describe("writeFileDurably / appendFileNamed / fileError", () => {
     await Promise.all(["a", "b", "c", "d"].map((t) => writeFileDurably(path, t.repeat(10_000), "CSVLogger")));
     expect(readFileSync(path, "utf8")).toMatch(/^(a{10000}|b{10000}|c{10000}|d{10000})$/);
     expect(readdirSync(join(path, ".."))).toEqual(["log.csv"]);
+    // What an older version's killed write left: removed by the next write.
+    writeFileSync(`${path}.tmp-${deadPid()}`, "half");
+    await writeFileDurably(path, "e", "CSVLogger");
+    expect(readdirSync(join(path, ".."))).toEqual(["log.csv"]);
     await appendFileNamed(path, "!", "JsonlLogger");
     expect(readFileSync(path, "utf8").endsWith("!")).toBe(true);
   });

@@ -106,23 +106,24 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * Removes what writes that died (or failed to clean up) left beside `base` in `parent`: its
- * `.tmp-<pid>-...` and `.old-<pid>-...` siblings whose process is gone, and with `legacy` the
- * fixed `.tmp` and `.old` names of older versions. Best effort: a leftover it cannot remove
- * stays for the next write.
+ * `.tmp-<pid>-...` siblings (and for a `folder`, `.old-<pid>-...`) whose process is gone, and
+ * for a folder the fixed `.tmp` and `.old` names of older versions. Best effort: a leftover it
+ * cannot remove stays for the next write.
  */
-async function removeLeftovers(parent: string, base: string, legacy: boolean): Promise<void> {
+async function removeLeftovers(parent: string, base: string, folder: boolean): Promise<void> {
   let names: string[];
   try {
     names = await readdir(parent);
   } catch {
     return;
   }
-  const pattern = new RegExp(`^${escape(base)}\\.(?:tmp|old)(?:-(\\d+)-.+)?$`);
+  // `-<pid>` alone: the temporary names of older versions' file writes.
+  const pattern = new RegExp(`^${escape(base)}\\.${folder ? "(?:tmp|old)" : "tmp"}(?:-(\\d+)(?:-.+)?)?$`);
   for (const name of names) {
     const m = pattern.exec(name);
     if (m === null) continue;
     const path = join(parent, name);
-    if (m[1] === undefined ? !legacy : inFlight.has(path) || (Number(m[1]) !== process.pid && alive(Number(m[1])))) continue;
+    if (m[1] === undefined ? !folder : inFlight.has(path) || (Number(m[1]) !== process.pid && alive(Number(m[1])))) continue;
     await rm(path, { recursive: true, force: true }).catch(() => undefined);
   }
 }
@@ -181,7 +182,7 @@ export async function writeFolderDurably(dir: string, files: Readonly<Record<str
     if (!(await stat(final)).isDirectory()) throw new ValueError(`${where}: ${dir} is a file; expected a folder to replace, or a new path`);
     existing = await readdir(final);
   } catch (e) {
-    if (codeOf(e) !== "ENOENT") throw fileError(where, "read", dir, e);
+    if (codeOf(e) !== "ENOENT") throw fileError(where, "write", dir, e);
   }
   const foreign = (existing ?? []).filter((n) => !names.includes(n) && !names.some((m) => n.startsWith(`${m}.tmp-`)));
   if (foreign.length > 0) {
