@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -240,9 +240,12 @@ function weightsOf(model: Module): Record<string, number[]> {
   return Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, Array.from(t.data() as Float32Array)]));
 }
 
-/** Names in `dir` and beside it that are neither the model folder nor its two files. */
+/**
+ * Names in `dir` and beside it that are neither the model folder nor its two files (`dir` is
+ * absent after a kill between moving the old folder aside and renaming the new one in).
+ */
 function leftovers(dir: string): string[] {
-  const inside = readdirSync(dir).filter((n) => n !== "model.json" && n !== "weights.safetensors");
+  const inside = existsSync(dir) ? readdirSync(dir).filter((n) => n !== "model.json" && n !== "weights.safetensors") : [];
   const beside = readdirSync(dirname(dir)).filter((n) => n !== dir.split("/").pop());
   return [...inside, ...beside];
 }
@@ -321,15 +324,24 @@ describe("saveModel is crash-safe", () => {
       const child = join(here, "..", "test-fixtures", "save-loop.ts");
       const deadline = Date.now() + 18_000;
       let kills = 0;
+      let before: string[] = [];
       while (Date.now() < deadline && kills < 40) {
-        await new Promise<void>((resolve, reject) => {
+        const { pid, saves } = await new Promise<{ pid: number; saves: number }>((resolve, reject) => {
           // node itself with tsx as a loader (tsx's CLI would run the script in a grandchild that SIGKILL misses)
           const p = spawn(process.execPath, ["--import", "tsx", "--conditions=@backprop/source", child, dir], { cwd: here, stdio: ["ignore", "pipe", "pipe"] });
+          let out = "";
           let err = "";
           p.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-          p.stdout.once("data", () => setTimeout(() => p.kill("SIGKILL"), Math.random() * 300));
+          p.stdout.on("data", (chunk: Buffer) => {
+            if (out === "") setTimeout(() => p.kill("SIGKILL"), Math.random() * 300);
+            out += chunk.toString();
+          });
           p.on("error", reject);
-          p.on("exit", (code, signal) => { if (signal === "SIGKILL") resolve(); else reject(new Error(`save-loop exited ${code}: ${err}`)); });
+          // "close" comes after the child's output is read: each completed save printed a line.
+          p.on("close", (code, signal) => {
+            if (signal === "SIGKILL") resolve({ pid: p.pid!, saves: out.split("\n").filter((l) => l === "saved").length });
+            else reject(new Error(`save-loop exited ${code}: ${err}`));
+          });
         });
         kills++;
         const loaded = await loadModel<Sequential>(dir);
@@ -337,8 +349,13 @@ describe("saveModel is crash-safe", () => {
         const hidden = first instanceof Linear ? first.outFeatures : -1;
         expect([64, 96]).toContain(hidden);
         expect(weightsOf(loaded)).toEqual(expected[hidden as 64 | 96]);
-        // What the killed save left: at most its own temporary folder and the old one it moved aside.
-        expect(leftovers(dir).length).toBeLessThanOrEqual(2);
+        // What the killed save left: its own temporary folder and the old one it moved aside, at
+        // most; earlier leftovers only if it never completed a save (each save removes them).
+        const left = leftovers(dir);
+        const own = left.filter((n) => n.includes(`.tmp-${pid}-`) || n.includes(`.old-${pid}-`));
+        expect(own.length).toBeLessThanOrEqual(2);
+        expect(left.filter((n) => !own.includes(n)), `${saves} saves completed`).toEqual(saves > 0 ? [] : left.filter((n) => !own.includes(n) && before.includes(n)));
+        before = left;
       }
       expect(kills).toBeGreaterThanOrEqual(3);
       // The next save cleans up what killed ones left.
