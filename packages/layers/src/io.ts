@@ -48,8 +48,11 @@ export async function saveModel(model: AnyModule, dir: string): Promise<void> {
  * in evaluation mode and gives bit-identical outputs. `M` is the type you know it has (a cast).
  * If a save was interrupted between moving the old folder aside and renaming the new one in,
  * the old one is loaded.
- * @throws {FormatError} naming the file: missing, bad JSON, wrong version, truncated or corrupt weights.
- * @throws {RegistryError} for an unknown layer name (`did you mean "linear"?`) or missing and unexpected weights.
+ * @throws {FormatError} naming the file: missing, bad JSON, wrong version, truncated or corrupt
+ * weights, missing, unexpected or integer weights, a config implying far more parameters than
+ * the weights file holds (see {@link decodeModel}).
+ * @throws {RegistryError} for an unknown layer name (`did you mean "linear"?`).
+ * @throws {ValueError} for a bad option in model.json, naming the layer and the option.
  * @throws {ShapeError} for weights whose shapes do not match the config.
  * @example
  * ```ts
