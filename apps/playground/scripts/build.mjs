@@ -20,7 +20,7 @@ const dist = join(here, "dist");
 // importers use, as functions that throw when called; a page that calls one gets a clear error.
 // Delete an entry once no package reaches the module (the build prints which files do).
 const stubs = {
-  "node:fs/promises": ["mkdir", "open", "readFile", "writeFile", "appendFile", "rename", "rm", "stat", "readdir", "unlink"],
+  "node:fs/promises": ["mkdir", "open", "readFile", "writeFile", "appendFile", "rename", "rm", "stat", "readdir", "unlink", "realpath"],
   "node:path": ["join", "dirname", "basename", "resolve", "relative", "extname", "sep"],
   "node:zlib": ["gunzip", "gunzipSync"],
   "node:module": ["createRequire"],

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
-import { ValueError } from "@backprop/core";
-import { EarlyStopping, History, Monitor, ProgressBar, ReduceLROnPlateau, formatPath } from "./index.js";
+import { FormatError, ValueError } from "@backprop/core";
+import { CSVLogger, EarlyStopping, History, JsonlLogger, Monitor, ProgressBar, ReduceLROnPlateau, formatPath } from "./index.js";
 import type { CallbackContext, Logs } from "./index.js";
 
 function fakeContext(lr = 0.1): CallbackContext & { stopped: string | null } {
@@ -115,5 +118,33 @@ describe("ProgressBar", () => {
     expect(frames.at(-1)).toMatch(/Epoch 1\/3 <progress value="1" max="2"[^>]*><\/progress> 1\/2 - ETA \d+s - loss: 2\.0000/);
     bar.onEpochEnd(0, { loss: 1.5 }, ctx);
     expect(frames.at(-1)).toMatch(/<div>Epoch 1\/3 - \d+\.\ds - loss: 1\.5000<\/div><\/div>$/);
+  });
+});
+
+describe("file loggers", () => {
+  const ctx = { epoch: 0, step: 0 } as unknown as CallbackContext;
+
+  it("two CSVLoggers writing one file at once do not collide, and leave no temporary files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bp-csv-"));
+    const path = join(dir, "log.csv");
+    const loggers = [new CSVLogger(path), new CSVLogger(path), new CSVLogger(path)];
+    for (let epoch = 0; epoch < 3; epoch++) {
+      await Promise.all(loggers.map((l, i) => l.onEpochEnd(epoch, { loss: i })));
+    }
+    expect(readdirSync(dir)).toEqual(["log.csv"]);
+    expect(readFileSync(path, "utf8")).toMatch(/^epoch,loss\n0,[012]\n1,[012]\n2,[012]\n$/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a write that fails names the file (FormatError), not a raw ENOENT", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bp-csv-"));
+    const path = join(dir, "missing", "log.csv");
+    await expect(new CSVLogger(path).onEpochEnd(0, { loss: 1 })).rejects.toThrow(FormatError);
+    await expect(new CSVLogger(path).onEpochEnd(0, { loss: 1 })).rejects.toThrow(/^CSVLogger: cannot write .*missing\/log\.csv; ENOENT: no such file or directory/);
+    await expect(new JsonlLogger(path).onEpochEnd(0, { loss: 1 }, ctx)).rejects.toThrow(/^JsonlLogger: cannot write .*missing\/log\.csv; ENOENT: no such file or directory/);
+    mkdirSync(join(dir, "missing"));
+    await new CSVLogger(path).onEpochEnd(0, { loss: 1 });
+    expect(readdirSync(join(dir, "missing"))).toEqual(["log.csv"]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

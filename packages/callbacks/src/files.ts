@@ -1,27 +1,24 @@
 /**
- * File writes for the loggers: atomic replace and append, through node:fs loaded on first use
- * so that the package still bundles for browsers (where these loggers are unavailable).
+ * File writes for the loggers, through core's durable-write helper (`@backprop/core/node`),
+ * loaded on first use so that the package still bundles for browsers (where these loggers are
+ * unavailable).
  * @module
  */
 
-type Fs = typeof import("node:fs/promises");
-let fsPromise: Promise<Fs> | null = null;
+type NodeFiles = typeof import("@backprop/core/node");
+let files: Promise<NodeFiles> | null = null;
 
-function fs(): Promise<Fs> {
-  fsPromise ??= import("node:fs/promises");
-  return fsPromise;
+function nodeFiles(): Promise<NodeFiles> {
+  files ??= import("@backprop/core/node");
+  return files;
 }
 
-/** Writes a file through a temporary name and a rename, so readers never see half of it. */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const f = await fs();
-  const tmp = `${path}.tmp-${process.pid}`;
-  await f.writeFile(tmp, text);
-  await f.rename(tmp, path);
+/** Replaces a file durably (unique temporary sibling, fsync, rename), so readers never see half of it. */
+export async function writeTextAtomic(path: string, text: string, where: string): Promise<void> {
+  await (await nodeFiles()).writeFileDurably(path, text, where);
 }
 
 /** Appends text to a file, creating it when missing. */
-export async function appendText(path: string, text: string): Promise<void> {
-  const f = await fs();
-  await f.appendFile(path, text);
+export async function appendText(path: string, text: string, where: string): Promise<void> {
+  await (await nodeFiles()).appendFileNamed(path, text, where);
 }

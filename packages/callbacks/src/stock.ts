@@ -358,7 +358,7 @@ export class CSVLogger implements Callback {
     this.rows.push({ epoch, ...logs });
     const keys = [...new Set(this.rows.flatMap((r) => Object.keys(r)))];
     const lines = [keys.join(this.separator), ...this.rows.map((r) => keys.map((k) => (r[k] === undefined ? "" : String(r[k]))).join(this.separator))];
-    await writeTextAtomic(this.filename, lines.join("\n") + "\n");
+    await writeTextAtomic(this.filename, lines.join("\n") + "\n", "CSVLogger");
   }
 
   stateDict(): unknown {
@@ -389,11 +389,11 @@ export class JsonlLogger implements Callback {
   }
 
   async onBatchEnd(batch: number, logs: Logs, ctx: CallbackContext): Promise<void> {
-    if (this.options.batches === true) await appendText(this.filename, JSON.stringify({ type: "batch", epoch: ctx.epoch, batch, step: ctx.step, ...logs }) + "\n");
+    if (this.options.batches === true) await appendText(this.filename, JSON.stringify({ type: "batch", epoch: ctx.epoch, batch, step: ctx.step, ...logs }) + "\n", "JsonlLogger");
   }
 
   async onEpochEnd(epoch: number, logs: Logs, ctx: CallbackContext): Promise<void> {
-    await appendText(this.filename, JSON.stringify({ type: "epoch", epoch, step: ctx.step, ...logs }) + "\n");
+    await appendText(this.filename, JSON.stringify({ type: "epoch", epoch, step: ctx.step, ...logs }) + "\n", "JsonlLogger");
   }
 }
 

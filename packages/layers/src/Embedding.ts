@@ -8,16 +8,16 @@ import { Module } from "./Module.js";
 import type { JsonObject } from "./Module.js";
 import type { Parameter } from "./Parameter.js";
 import { normalInit } from "./initializers.js";
-import { dtypeConfig, floatDType, integer, optionsOf, param } from "./util.js";
+import { checkParameters, dtypeConfig, floatDType, integer, optionsOf, param } from "./util.js";
 
 /**
  * Options of {@link Embedding}.
  * @category Layers
  */
 export interface EmbeddingLayerOptions {
-  /** Rows of the table (vocabulary size). */
+  /** Rows of the table (vocabulary size), at most {@link layerLimits}.maxSize. */
   numEmbeddings: number;
-  /** Length of each vector. */
+  /** Length of each vector, at most {@link layerLimits}.maxSize. */
   embeddingDim: number;
   /** A row initialised to zeros that gets no gradient (the padding token); negative counts from the end. */
   paddingIdx?: number | null;
@@ -64,6 +64,7 @@ export class Embedding extends Module {
     }
     this.paddingIdx = p;
     this.dtype = floatDType(o.dtype, "Embedding");
+    checkParameters("Embedding", v * this.embeddingDim, { numEmbeddings: v, embeddingDim: this.embeddingDim });
     this.weight = param(normalInit([v, this.embeddingDim], { dtype: this.dtype, generator: o.generator }));
     if (p !== null) {
       const row = p;

@@ -8,16 +8,16 @@ import { Module } from "./Module.js";
 import type { JsonObject } from "./Module.js";
 import type { Parameter } from "./Parameter.js";
 import { kaimingUniform, uniformInit } from "./initializers.js";
-import { dtypeConfig, floatDType, integer, optionsOf, param } from "./util.js";
+import { checkParameters, dtypeConfig, flag, floatDType, integer, optionsOf, param } from "./util.js";
 
 /**
  * Options of {@link Linear}.
  * @category Layers
  */
 export interface LinearOptions {
-  /** Size of each input's last axis. */
+  /** Size of each input's last axis, at most {@link layerLimits}.maxSize. */
   inFeatures: number;
-  /** Size of each output's last axis. */
+  /** Size of each output's last axis, at most {@link layerLimits}.maxSize. */
   outFeatures: number;
   /** Whether to add a learned bias (default true). */
   bias?: boolean;
@@ -39,7 +39,7 @@ export interface LinearOptions {
  * kernel on the native and wasm backends.
  *
  * Shape: [..., inFeatures] -> [..., outFeatures].
- * @throws {ValueError} for sizes that are not positive integers or an unknown activation.
+ * @throws {ValueError} for sizes that are not positive integers within {@link layerLimits}, a non-boolean bias or an unknown activation.
  * @throws {ShapeError} in forward: `Linear(fc1): expected input [..., 784], got [32, 28, 28]`.
  * @example
  * ```ts
@@ -70,11 +70,13 @@ export class Linear extends Module {
       throw new ValueError(`Linear: activation must be "none" or "relu"; got ${JSON.stringify(activation)}`);
     }
     this.activation = activation;
+    const bias = flag(o.bias, "bias", "Linear", true);
+    checkParameters("Linear", this.outFeatures * this.inFeatures + (bias ? this.outFeatures : 0), { inFeatures: this.inFeatures, outFeatures: this.outFeatures });
     const bound = 1 / Math.sqrt(this.inFeatures);
     const init = { dtype: this.dtype, generator: o.generator };
     // kaiming uniform with a = sqrt(5) is PyTorch's default: bound 1/sqrt(fanIn).
     this.weight = param(kaimingUniform([this.outFeatures, this.inFeatures], { ...init, a: Math.sqrt(5) }));
-    this.bias = o.bias === false ? null : param(uniformInit([this.outFeatures], { ...init, low: -bound, high: bound }));
+    this.bias = !bias ? null : param(uniformInit([this.outFeatures], { ...init, low: -bound, high: bound }));
   }
 
   override forward(x: Tensor): Tensor {

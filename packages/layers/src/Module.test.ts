@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RegistryError, ShapeError, Tensor, ones, randn, tensor, tidy, zeros } from "@backprop/core";
+import { ShapeError, ValueError, Tensor, ones, randn, tensor, tidy, zeros } from "@backprop/core";
 import { BatchNorm1d, BufferTensor, Dropout, Linear, Module, ModuleDict, ModuleList, Parameter, ReLU, Sequential } from "./index.js";
 import type { AnyModule } from "./index.js";
 
@@ -85,10 +85,10 @@ describe("stateDict and loadStateDict", () => {
     expect(m.fc1.weight.toArray()).toEqual(before);
   });
 
-  it("throws RegistryError for missing and unexpected keys in strict mode; non-strict loads the rest", () => {
+  it("throws ValueError for missing and unexpected keys in strict mode; non-strict loads the rest", () => {
     const m = new Mlp();
     const partial = { "fc1.weight": ones([3, 4]), other: ones([1]) };
-    expect(() => m.loadStateDict(partial)).toThrow(RegistryError);
+    expect(() => m.loadStateDict(partial)).toThrow(ValueError);
     expect(() => m.loadStateDict(partial)).toThrow(/missing keys: fc1\.bias, fc2\.weight, fc2\.bias; unexpected keys: other$/);
     expect(m.loadStateDict(partial, { strict: false })).toEqual({ missingKeys: ["fc1.bias", "fc2.weight", "fc2.bias"], unexpectedKeys: ["other"] });
     expect(m.fc1.weight.toArray()).toEqual([[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]]);

@@ -3,9 +3,11 @@
  * found on the object's own fields; state-dict keys are their dotted paths (`fc1.weight`).
  * @module
  */
-import { DTypeError, RegistryError, ShapeError, Tensor, ValueError, formatShape, noGrad, tidy, zeros } from "@backprop/core";
+import { DTypeError, ShapeError, Tensor, ValueError, formatShape, noGrad, tidy, zeros } from "@backprop/core";
 import type { DType } from "@backprop/core";
 import { BufferTensor, Parameter, assignInPlace } from "./Parameter.js";
+import { layerLimits } from "./limits.js";
+import { nested, tooDeep } from "./util.js";
 
 /**
  * A JSON value, as `config()` returns and `model.json` stores.
@@ -66,6 +68,15 @@ function isModule(v: unknown): v is AnyModule {
 }
 
 const count = (n: number): string => n.toLocaleString("en-US");
+
+/** Keys for a message: at most 10, each at most 100 characters, with how many more there are. */
+function keyList(what: string, keys: readonly string[]): string {
+  const shown = keys.slice(0, 10).map((k) => (k.length > 100 ? `${k.slice(0, 100)}...` : k));
+  return keys.length > 10 ? `${what} (${keys.length}): ${shown.join(", ")}, and ${keys.length - 10} more` : `${what}: ${shown.join(", ")}`;
+}
+
+/** The dtype family a value must share with its target: floats convert among themselves, nothing else does. */
+const family = (dtype: DType): string => (dtype === "float32" || dtype === "float64" ? "float" : dtype);
 
 /**
  * The base class of layers and models. Subclasses create parameters in the constructor (as
@@ -180,18 +191,20 @@ export class Module<Args extends unknown[] = [x: Tensor], Out = Tensor> {
   /**
    * This module and all below it, pre-order, with dotted paths ("" for this one); each module
    * once. Records each descendant's path for its messages.
+   * @throws {ValueError} when modules nest deeper than {@link layerLimits}.maxDepth.
    */
   namedModules(): [string, AnyModule][] {
     const out: [string, AnyModule][] = [];
     const seen = new Set<AnyModule>();
-    const visit = (m: AnyModule, prefix: string): void => {
+    const visit = (m: AnyModule, prefix: string, depth: number): void => {
       if (seen.has(m)) return;
+      if (depth > layerLimits.maxDepth) throw new ValueError(tooDeep(this.where()));
       seen.add(m);
       if (m !== this) m._path = prefix;
       out.push([prefix, m]);
-      for (const [name, child] of m.namedChildren()) visit(child, prefix === "" ? name : `${prefix}.${name}`);
+      for (const [name, child] of m.namedChildren()) visit(child, prefix === "" ? name : `${prefix}.${name}`, depth + 1);
     };
-    visit(this, "");
+    visit(this, "", 1);
     return out;
   }
 
@@ -251,10 +264,13 @@ export class Module<Args extends unknown[] = [x: Tensor], Out = Tensor> {
 
   /**
    * Copies a state dict into the parameters and buffers, in place (optimizers keep working).
-   * Nothing is written unless every key checks out.
+   * Float values convert to the parameter's float dtype; integer and bool values never load
+   * into float parameters (nor floats into integer buffers). Nothing is written unless every
+   * key checks out.
    * @returns the missing and unexpected keys (empty in strict mode).
-   * @throws {ShapeError} listing every mis-shaped key (and any missing or unexpected ones).
-   * @throws {RegistryError} in strict mode, listing every missing and unexpected key in one message.
+   * @throws {ShapeError} listing the mis-shaped keys (and any other problem).
+   * @throws {DTypeError} listing the keys of the wrong dtype (and missing or unexpected ones).
+   * @throws {ValueError} in strict mode, listing the missing and unexpected keys (10 of each at most) in one message.
    */
   loadStateDict(dict: Record<string, Tensor>, options: LoadStateDictOptions = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
     if (dict === null || typeof dict !== "object") throw new ValueError(`${this.where()}.loadStateDict: expected an object of tensors, got ${String(dict)}`);
@@ -263,21 +279,23 @@ export class Module<Args extends unknown[] = [x: Tensor], Out = Tensor> {
     const missing = [...own.keys()].filter((k) => !Object.prototype.hasOwnProperty.call(dict, k));
     const unexpected = Object.keys(dict).filter((k) => !own.has(k));
     const misShaped: string[] = [];
+    const misTyped: string[] = [];
     for (const [key, target] of own) {
       if (!Object.prototype.hasOwnProperty.call(dict, key)) continue;
       const value = dict[key];
       if (!(value instanceof Tensor)) misShaped.push(`${key} (expected a tensor, got ${value === null ? "null" : typeof value})`);
       else if (value.rank !== target.rank || value.shape.some((d, i) => d !== target.shape[i])) {
         misShaped.push(`${key} (expected ${formatShape(target.shape)}, got ${formatShape(value.shape)})`);
-      }
+      } else if (family(value.dtype) !== family(target.dtype)) misTyped.push(`${key} (expected ${target.dtype}, got ${value.dtype})`);
     }
-    if (misShaped.length > 0 || (strict && (missing.length > 0 || unexpected.length > 0))) {
+    if (misShaped.length > 0 || misTyped.length > 0 || (strict && (missing.length > 0 || unexpected.length > 0))) {
       const parts: string[] = [];
-      if (missing.length > 0) parts.push(`missing keys: ${missing.join(", ")}`);
-      if (unexpected.length > 0) parts.push(`unexpected keys: ${unexpected.join(", ")}`);
-      if (misShaped.length > 0) parts.push(`mis-shaped keys: ${misShaped.join(", ")}`);
+      if (missing.length > 0) parts.push(keyList("missing keys", missing));
+      if (unexpected.length > 0) parts.push(keyList("unexpected keys", unexpected));
+      if (misShaped.length > 0) parts.push(keyList("mis-shaped keys", misShaped));
+      if (misTyped.length > 0) parts.push(keyList("mis-typed keys", misTyped));
       const message = `${this.where()}.loadStateDict: the state dict does not match the model; ${parts.join("; ")}`;
-      throw misShaped.length > 0 ? new ShapeError(message) : new RegistryError(message);
+      throw misShaped.length > 0 ? new ShapeError(message) : misTyped.length > 0 ? new DTypeError(message) : new ValueError(message);
     }
     noGrad(() => {
       for (const [key, target] of own) if (Object.prototype.hasOwnProperty.call(dict, key)) assignInPlace(target, dict[key]);
@@ -307,16 +325,20 @@ export class Module<Args extends unknown[] = [x: Tensor], Out = Tensor> {
     for (const p of this.parameters()) p.zeroGrad();
   }
 
-  /** Calls `fn` on every module below, children first, then on this one (PyTorch order). Returns this. */
+  /**
+   * Calls `fn` on every module below, children first, then on this one (PyTorch order). Returns this.
+   * @throws {ValueError} when modules nest deeper than {@link layerLimits}.maxDepth.
+   */
   apply(fn: (module: AnyModule) => void): this {
     const seen = new Set<AnyModule>();
-    const visit = (m: AnyModule): void => {
+    const visit = (m: AnyModule, depth: number): void => {
       if (seen.has(m)) return;
+      if (depth > layerLimits.maxDepth) throw new ValueError(tooDeep(this.where()));
       seen.add(m);
-      for (const c of m.children()) visit(c);
+      for (const c of m.children()) visit(c, depth + 1);
       fn(m);
     };
-    visit(this);
+    visit(this, 1);
     return this;
   }
 
@@ -343,7 +365,7 @@ export class Module<Args extends unknown[] = [x: Tensor], Out = Tensor> {
     if (children.length === 0) return `${this.typeName}(${extra})`;
     const lines = [`${this.typeName}(`];
     if (extra !== "") lines.push(`  ${extra}`);
-    for (const [name, child] of children) lines.push(`  (${name}): ${child.toString().split("\n").join("\n  ")}`);
+    for (const [name, child] of children) lines.push(`  (${name}): ${nested(() => this.where(), () => child.toString()).split("\n").join("\n  ")}`);
     lines.push(")");
     return lines.join("\n");
   }

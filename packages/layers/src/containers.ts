@@ -9,6 +9,7 @@ import { Module } from "./Module.js";
 import type { AnyModule, JsonObject, JsonValue } from "./Module.js";
 import { layerFromSpec, layerSpec } from "./serialize.js";
 import type { LayerSpec } from "./serialize.js";
+import { nested } from "./util.js";
 
 function isModule(m: unknown): m is AnyModule {
   return m instanceof Module;
@@ -82,7 +83,8 @@ abstract class Container extends Module {
  * Runs layers one after another: `forward(x) = layers[n-1](... layers[0](x))`. Built from a
  * list (children named "0", "1", ...) or from named entries.
  * Shape: the first layer's input -> the last layer's output.
- * @throws {ValueError} for an entry that is not a Module.
+ * @throws {ValueError} for an entry that is not a Module, or in forward for containers nested
+ * deeper than {@link layerLimits}.maxDepth.
  * @example
  * ```ts
  * import { Sequential, Linear, ReLU } from "@backprop/layers";
@@ -122,7 +124,7 @@ export class Sequential extends Container {
 
   override forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this._modules.values()) y = (m as Module).forward(y);
+    for (const m of this._modules.values()) y = nested(() => this.where(), () => (m as Module).forward(y));
     return y;
   }
 }

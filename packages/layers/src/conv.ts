@@ -8,14 +8,17 @@ import { Module } from "./Module.js";
 import type { JsonObject } from "./Module.js";
 import type { Parameter } from "./Parameter.js";
 import { kaimingUniform, uniformInit } from "./initializers.js";
-import { dtypeConfig, floatDType, integer, optionsOf, pairConfig, pairOf, param } from "./util.js";
+import { checkParameters, dtypeConfig, flag, floatDType, integer, optionsOf, pairConfig, pairOf, param } from "./util.js";
 
 /**
  * Options of {@link Conv2d}.
  * @category Layers
  */
 export interface Conv2dLayerOptions {
-  /** Channels of the input. */
+  /**
+   * Channels of the input. Every size option here (channels, kernel size, stride, padding,
+   * dilation, groups) is at most {@link layerLimits}.maxSize.
+   */
   inChannels: number;
   /** Channels of the output (number of filters). */
   outChannels: number;
@@ -74,8 +77,12 @@ function channels(o: { inChannels: number; outChannels: number; groups?: number 
   return [cin, cout, groups];
 }
 
-/** PyTorch's default: kaiming uniform with a = sqrt(5) (bound 1/sqrt(fanIn)), bias within the same bound. */
-function convParams(shape: number[], fanIn: number, bias: boolean, dtype: DType, generator: Generator | undefined): [Parameter, Parameter | null] {
+/**
+ * PyTorch's default: kaiming uniform with a = sqrt(5) (bound 1/sqrt(fanIn)), bias within the
+ * same bound. The count is checked first (unless the caller did: null); `options` name what implies it.
+ */
+function convParams(shape: number[], fanIn: number, bias: boolean, dtype: DType, generator: Generator | undefined, where: string, options: Record<string, unknown> | null): [Parameter, Parameter | null] {
+  if (options !== null) checkParameters(where, shape.reduce((a, b) => a * b, 1) + (bias ? shape[0] : 0), options);
   const init = { dtype, generator };
   const weight = param(kaimingUniform(shape, { ...init, a: Math.sqrt(5), fanIn }));
   const bound = 1 / Math.sqrt(fanIn);
@@ -127,7 +134,8 @@ export class Conv2d extends Module {
     this.dtype = floatDType(o.dtype, where);
     const [kh, kw] = this.kernelSize;
     const cg = this.inChannels / this.groups;
-    [this.weight, this.bias] = convParams([this.outChannels, cg, kh, kw], cg * kh * kw, o.bias !== false, this.dtype, o.generator);
+    const implied = { inChannels: this.inChannels, outChannels: this.outChannels, groups: this.groups, kernelSize: this.kernelSize };
+    [this.weight, this.bias] = convParams([this.outChannels, cg, kh, kw], cg * kh * kw, flag(o.bias, "bias", where, true), this.dtype, o.generator, where, implied);
   }
 
   override forward(x: Tensor): Tensor {
@@ -194,7 +202,8 @@ export class Conv1d extends Module {
     this.dilation = integer(o.dilation ?? 1, "dilation", where);
     this.dtype = floatDType(o.dtype, where);
     const cg = this.inChannels / this.groups;
-    [this.weight, this.bias] = convParams([this.outChannels, cg, this.kernelSize], cg * this.kernelSize, o.bias !== false, this.dtype, o.generator);
+    const implied = { inChannels: this.inChannels, outChannels: this.outChannels, groups: this.groups, kernelSize: this.kernelSize };
+    [this.weight, this.bias] = convParams([this.outChannels, cg, this.kernelSize], cg * this.kernelSize, flag(o.bias, "bias", where, true), this.dtype, o.generator, where, implied);
   }
 
   override forward(x: Tensor): Tensor {
@@ -268,10 +277,13 @@ export class ConvTranspose2d extends Module {
     this.dtype = floatDType(o.dtype, where);
     const [kh, kw] = this.kernelSize;
     const og = this.outChannels / this.groups;
-    const [weight] = convParams([this.inChannels, og, kh, kw], og * kh * kw, false, this.dtype, o.generator);
+    const bias = flag(o.bias, "bias", where, true);
+    const implied = { inChannels: this.inChannels, outChannels: this.outChannels, groups: this.groups, kernelSize: this.kernelSize };
+    checkParameters(where, this.inChannels * og * kh * kw + (bias ? this.outChannels : 0), implied);
+    const [weight] = convParams([this.inChannels, og, kh, kw], og * kh * kw, false, this.dtype, o.generator, where, null);
     this.weight = weight;
     const bound = 1 / Math.sqrt(og * kh * kw);
-    this.bias = o.bias === false ? null : param(uniformInit([this.outChannels], { dtype: this.dtype, generator: o.generator, low: -bound, high: bound }));
+    this.bias = !bias ? null : param(uniformInit([this.outChannels], { dtype: this.dtype, generator: o.generator, low: -bound, high: bound }));
   }
 
   override forward(x: Tensor): Tensor {

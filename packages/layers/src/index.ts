@@ -40,6 +40,7 @@ export * from "./normalization.js";
 export * from "./Embedding.js";
 export * from "./activations.js";
 export * from "./initializers.js";
+export * from "./limits.js";
 export * from "./serialize.js";
 export * from "./io.js";
 export * from "./sequence/index.js";

@@ -1,7 +1,9 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { FormatError, Generator, RegistryError, ShapeError, Tensor, getRngState, randn, register, unregister } from "@backprop/core";
 import {
   BatchNorm2d,
@@ -22,6 +24,45 @@ import {
   saveModel,
 } from "./index.js";
 import type { JsonObject } from "./index.js";
+
+/**
+ * Fault injection into node:fs/promises: `faults.before(call, path)` runs before every call that
+ * changes the disk (and before each write and sync through a file handle); it may throw.
+ */
+const faults = vi.hoisted(() => ({ before: null as null | ((call: string, path: string) => void), calls: [] as string[] }));
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const fs = await importOriginal<typeof import("node:fs/promises")>();
+  const hook = (call: string, path: unknown): void => {
+    faults.calls.push(`${call} ${String(path)}`);
+    faults.before?.(call, String(path));
+  };
+  const wrap = <A extends unknown[], R>(call: string, fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    hook(call, args[0]);
+    return fn(...args);
+  };
+  return {
+    ...fs,
+    mkdir: wrap("mkdir", fs.mkdir),
+    rename: wrap("rename", fs.rename),
+    rm: wrap("rm", fs.rm),
+    writeFile: wrap("writeFile", fs.writeFile),
+    open: async (path: string, ...rest: [string?]) => {
+      hook("open", path);
+      const handle = await fs.open(path, ...rest);
+      return new Proxy(handle, {
+        get(target, key) {
+          if (key === "writeFile") return async (data: Uint8Array | string) => { hook("write", path); return target.writeFile(data); };
+          if (key === "sync") return async () => { hook("sync", path); return target.sync(); };
+          const v: unknown = Reflect.get(target, key);
+          return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    },
+  };
+});
+afterEach(() => {
+  faults.before = null;
+});
 
 const root = mkdtempSync(join(tmpdir(), "backprop-layers-io-"));
 afterAll(() => { rmSync(root, { recursive: true, force: true }); });
@@ -166,12 +207,14 @@ describe("saveModel / loadModel", () => {
     await expect(loadModel(dir)).rejects.toThrow(/^loadModel: weights\.safetensors does not match model\.json; mis-shaped keys: 0\.weight \(expected \[3, 4\], got \[2, 4\]\), 0\.bias/);
 
     writeFileSync(jsonPath, json.replace('"bias": true', '"bias": false'));
+    await expect(loadModel(dir)).rejects.toThrow(FormatError);
     await expect(loadModel(dir)).rejects.toThrow(/^loadModel: weights\.safetensors does not match model\.json; unexpected keys: 0\.bias$/);
 
     rmSync(weightsPath);
     writeFileSync(jsonPath, json);
-    await expect(loadModel(dir)).rejects.toThrow(/^loadModel: cannot read weights\.safetensors in .* \(no such file\)$/);
-    await expect(loadModel(join(root, "nowhere"))).rejects.toThrow(/^loadModel: cannot read model\.json/);
+    await expect(loadModel(dir)).rejects.toThrow(FormatError);
+    await expect(loadModel(dir)).rejects.toThrow(/^loadModel: cannot read .*\/m\d+\/weights\.safetensors; ENOENT: no such file or directory$/);
+    await expect(loadModel(join(root, "nowhere"))).rejects.toThrow(/^loadModel: cannot read .*\/nowhere\/model\.json; ENOENT: no such file or directory$/);
   });
 
   it("encodes and decodes in memory (browser-safe), e.g. an embedding model", () => {
@@ -184,4 +227,141 @@ describe("saveModel / loadModel", () => {
     expect(dictCopy.stateDict()["head.weight"].toArray()).toEqual(dict.stateDict()["head.weight"].toArray());
     expect(copy.toString()).toBe("Sequential(\n  (0): Embedding(numEmbeddings=6, embeddingDim=2, paddingIdx=0)\n  (1): Flatten(startAxis=1, endAxis=-1)\n)");
   });
+});
+
+/** The models of test-fixtures/save-loop.ts. */
+function saveLoopModel(hidden: number, seed: number): Sequential {
+  const g = new Generator(seed);
+  return new Sequential([new Linear({ inFeatures: 32, outFeatures: hidden, generator: g }), new ReLU(), new Linear({ inFeatures: hidden, outFeatures: 10, generator: g })]);
+}
+
+/** The state dict as plain arrays, to compare models. */
+function weightsOf(model: Module): Record<string, number[]> {
+  return Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, Array.from(t.data() as Float32Array)]));
+}
+
+/**
+ * Names in `dir` and beside it that are neither the model folder nor its two files (`dir` is
+ * absent after a kill between moving the old folder aside and renaming the new one in).
+ */
+function leftovers(dir: string): string[] {
+  const inside = existsSync(dir) ? readdirSync(dir).filter((n) => n !== "model.json" && n !== "weights.safetensors") : [];
+  const beside = readdirSync(dirname(dir)).filter((n) => n !== dir.split("/").pop());
+  return [...inside, ...beside];
+}
+
+const enospc = (path: string): Error => Object.assign(new Error(`ENOSPC: no space left on device, write '${path}'`), { code: "ENOSPC", errno: -28, syscall: "write", path });
+
+describe("saveModel is crash-safe", () => {
+  const here = dirname(fileURLToPath(import.meta.url));
+
+  /** A model folder alone in its own parent, so that leftovers beside it are visible. */
+  const isolated = (): string => {
+    const parent = fresh();
+    mkdirSync(parent);
+    return join(parent, "model");
+  };
+
+  it("a failure at any step of a save (disk full, a throwing write, a failed rename) leaves the old or the new model, and no temporary files", async () => {
+    const narrow = saveLoopModel(64, 1);
+    const wide = saveLoopModel(96, 2);
+    // Count the disk-changing calls of one clean save, then fail each of them in turn.
+    const probe = isolated();
+    await saveModel(narrow, probe);
+    faults.calls = [];
+    await saveModel(wide, probe);
+    const steps = faults.calls.length;
+    expect(steps).toBeGreaterThanOrEqual(4);
+    for (let k = 0; k < steps; k++) {
+      const dir = isolated();
+      await saveModel(narrow, dir);
+      let n = 0;
+      let failedAt = "";
+      faults.before = (call, path) => {
+        if (n++ === k) {
+          failedAt = `${call} ${path}`;
+          throw enospc(path);
+        }
+      };
+      const outcome = await saveModel(wide, dir).then(() => "saved", (e: unknown) => e);
+      faults.before = null;
+      if (outcome !== "saved") {
+        expect(outcome, failedAt).toBeInstanceOf(FormatError);
+        expect((outcome as Error).message, failedAt).toMatch(/^saveModel: cannot (write|replace) .*model.*; ENOSPC: no space left on device/);
+      }
+      const loaded = await loadModel(dir);
+      expect([weightsOf(narrow), weightsOf(wide)], failedAt).toContainEqual(weightsOf(loaded));
+      expect(leftovers(dir), failedAt).toEqual([]);
+    }
+  });
+
+  it("concurrent saves to one folder do not collide: the folder holds one of the models, whole", async () => {
+    const dir = isolated();
+    // Sizes far apart, so that the saves' writes take different times and their renames interleave.
+    const models = [8, 1024, 16, 512, 32, 256].map((h, i) => saveLoopModel(h, i));
+    const expected = models.map(weightsOf);
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(models.map((m) => saveModel(m, dir)));
+      expect(expected).toContainEqual(weightsOf(await loadModel(dir)));
+      expect(leftovers(dir)).toEqual([]);
+    }
+  });
+
+  it("refuses to replace a folder that holds other files", async () => {
+    const dir = isolated();
+    mkdirSync(dir);
+    writeFileSync(join(dir, "notes.txt"), "mine");
+    await expect(saveModel(saveLoopModel(4, 1), dir)).rejects.toThrow(/^saveModel: .*model holds files that saveModel did not write \(notes\.txt\)/);
+    expect(readdirSync(dir)).toEqual(["notes.txt"]);
+  });
+
+  it.runIf(process.env.BACKPROP_BACKEND === undefined || process.env.BACKPROP_BACKEND === "js")(
+    "SIGKILL at random moments of saves, a wide model over a narrow one and back, always leaves one of them loadable",
+    async () => {
+      const dir = isolated();
+      const expected = { 64: weightsOf(saveLoopModel(64, 1)), 96: weightsOf(saveLoopModel(96, 2)) };
+      await saveModel(saveLoopModel(64, 1), dir);
+      const child = join(here, "..", "test-fixtures", "save-loop.ts");
+      const deadline = Date.now() + 18_000;
+      let kills = 0;
+      let before: string[] = [];
+      while (Date.now() < deadline && kills < 40) {
+        const { pid, saves } = await new Promise<{ pid: number; saves: number }>((resolve, reject) => {
+          // node itself with tsx as a loader (tsx's CLI would run the script in a grandchild that SIGKILL misses)
+          const p = spawn(process.execPath, ["--import", "tsx", "--conditions=@backprop/source", child, dir], { cwd: here, stdio: ["ignore", "pipe", "pipe"] });
+          let out = "";
+          let err = "";
+          p.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+          p.stdout.on("data", (chunk: Buffer) => {
+            if (out === "") setTimeout(() => p.kill("SIGKILL"), Math.random() * 300);
+            out += chunk.toString();
+          });
+          p.on("error", reject);
+          // "close" comes after the child's output is read: each completed save printed a line.
+          p.on("close", (code, signal) => {
+            if (signal === "SIGKILL") resolve({ pid: p.pid!, saves: out.split("\n").filter((l) => l === "saved").length });
+            else reject(new Error(`save-loop exited ${code}: ${err}`));
+          });
+        });
+        kills++;
+        const loaded = await loadModel<Sequential>(dir);
+        const first = loaded.at(0);
+        const hidden = first instanceof Linear ? first.outFeatures : -1;
+        expect([64, 96]).toContain(hidden);
+        expect(weightsOf(loaded)).toEqual(expected[hidden as 64 | 96]);
+        // What the killed save left: its own temporary folder and the old one it moved aside, at
+        // most; earlier leftovers only if it never completed a save (each save removes them).
+        const left = leftovers(dir);
+        const own = left.filter((n) => n.includes(`.tmp-${pid}-`) || n.includes(`.old-${pid}-`));
+        expect(own.length).toBeLessThanOrEqual(2);
+        expect(left.filter((n) => !own.includes(n)), `${saves} saves completed`).toEqual(saves > 0 ? [] : left.filter((n) => !own.includes(n) && before.includes(n)));
+        before = left;
+      }
+      expect(kills).toBeGreaterThanOrEqual(3);
+      // The next save cleans up what killed ones left.
+      await saveModel(saveLoopModel(64, 1), dir);
+      expect(leftovers(dir)).toEqual([]);
+    },
+    60_000,
+  );
 });

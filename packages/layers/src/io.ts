@@ -4,40 +4,31 @@
  * @module
  */
 
-// node:fs is loaded on first use, so that the package still bundles for browsers (where
-// encodeModel/decodeModel work in memory and these two functions are unavailable).
-type Fs = typeof import("node:fs/promises");
-let fsPromise: Promise<Fs> | null = null;
-function fs(): Promise<Fs> {
-  fsPromise ??= import("node:fs/promises");
-  return fsPromise;
-}
-
-function join(dir: string, name: string): string {
-  return `${dir.replace(/[\\/]+$/, "")}/${name}`;
-}
-import { FormatError } from "@backprop/core";
 import type { AnyModule, Module } from "./Module.js";
 import { decodeModel, encodeModel } from "./serialize.js";
 
-let counter = 0;
-
-async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
-  const handle = await (await fs()).open(path, "w");
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+// The file helper (node:fs) is loaded on first use, so that the package still bundles for
+// browsers (where encodeModel/decodeModel work in memory and these two functions are unavailable).
+type NodeFiles = typeof import("@backprop/core/node");
+let files: Promise<NodeFiles> | null = null;
+function nodeFiles(): Promise<NodeFiles> {
+  files ??= import("@backprop/core/node");
+  return files;
 }
+
+const modelFiles = ["model.json", "weights.safetensors"] as const;
 
 /**
  * Saves a model to a directory: `model.json` (format version, registry names, configs) and
  * `weights.safetensors` (readable by other frameworks' safetensors loaders). Everything is
- * encoded and checked in memory first, then written to temporary names and renamed, so an
- * error never damages a model already in the directory.
+ * encoded and checked in memory first, then the folder is written whole beside `dir` under a
+ * unique temporary name, flushed to disk and swapped in, so a crash at any instant leaves the
+ * old model or the new one (see `writeFolderDurably` in `@backprop/core/node`); concurrent
+ * saves to one folder end with one of them, whole. `dir` is replaced whole: it must be a new
+ * path or a folder saveModel wrote.
  * @throws {RegistryError} when a layer class is not registered (nothing is written).
+ * @throws {FormatError} naming the path when the disk refuses (`cannot write /m/weights.safetensors; ENOSPC: ...`); the old model stays.
+ * @throws {ValueError} when `dir` holds files saveModel did not write.
  * @example
  * ```ts
  * import { Linear, saveModel, loadModel } from "@backprop/layers";
@@ -48,37 +39,20 @@ async function writeDurably(path: string, data: Uint8Array | string): Promise<vo
  */
 export async function saveModel(model: AnyModule, dir: string): Promise<void> {
   const { json, weights } = encodeModel(model, "saveModel");
-  const { mkdir, rename, rm } = await fs();
-  await mkdir(dir, { recursive: true });
-  const tag = `.tmp-${process.pid}-${++counter}`;
-  const weightsPath = join(dir, "weights.safetensors");
-  const jsonPath = join(dir, "model.json");
-  try {
-    await writeDurably(weightsPath + tag, weights);
-    await writeDurably(jsonPath + tag, json);
-    await rename(weightsPath + tag, weightsPath);
-    await rename(jsonPath + tag, jsonPath);
-  } finally {
-    await rm(weightsPath + tag, { force: true });
-    await rm(jsonPath + tag, { force: true });
-  }
-}
-
-async function read(path: string, name: string, dir: string): Promise<Buffer> {
-  try {
-    return await (await fs()).readFile(path);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new FormatError(`loadModel: cannot read ${name} in ${dir} (${code === "ENOENT" ? "no such file" : (e as Error).message})`);
-  }
+  await (await nodeFiles()).writeFolderDurably(dir, { "weights.safetensors": weights, "model.json": json }, "saveModel");
 }
 
 /**
  * Loads a model saved by {@link saveModel}: rebuilds it from model.json through the layer
  * registry (custom layers must be registered first) and loads the weights. The model comes back
  * in evaluation mode and gives bit-identical outputs. `M` is the type you know it has (a cast).
- * @throws {FormatError} naming the file: missing, bad JSON, wrong version, truncated or corrupt weights.
- * @throws {RegistryError} for an unknown layer name (`did you mean "linear"?`) or missing and unexpected weights.
+ * If a save was interrupted between moving the old folder aside and renaming the new one in,
+ * the old one is loaded.
+ * @throws {FormatError} naming the file: missing, bad JSON, wrong version, truncated or corrupt
+ * weights, missing, unexpected or integer weights, a config implying far more parameters than
+ * the weights file holds (see {@link decodeModel}).
+ * @throws {RegistryError} for an unknown layer name (`did you mean "linear"?`).
+ * @throws {ValueError} for a bad option in model.json, naming the layer and the option.
  * @throws {ShapeError} for weights whose shapes do not match the config.
  * @example
  * ```ts
@@ -89,7 +63,6 @@ async function read(path: string, name: string, dir: string): Promise<Buffer> {
  * @category Serialization
  */
 export async function loadModel<M extends AnyModule = Module>(dir: string): Promise<M> {
-  const json = (await read(join(dir, "model.json"), "model.json", dir)).toString("utf8");
-  const weights = await read(join(dir, "weights.safetensors"), "weights.safetensors", dir);
-  return decodeModel({ json, weights: new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength) }, "loadModel") as M;
+  const { files: read } = await (await nodeFiles()).readFolder(dir, modelFiles, "loadModel");
+  return decodeModel({ json: new TextDecoder().decode(read["model.json"]), weights: read["weights.safetensors"] }, "loadModel") as M;
 }

@@ -8,14 +8,14 @@ import { Module } from "./Module.js";
 import type { JsonObject } from "./Module.js";
 import { BufferTensor, Parameter, assignInPlace } from "./Parameter.js";
 import { onesInit, zerosInit } from "./initializers.js";
-import { dtypeConfig, floatDType, inRange, integer, optionsOf, param } from "./util.js";
+import { checkParameters, dtypeConfig, flag, floatDType, inRange, integer, optionsOf, param } from "./util.js";
 
 /**
  * Options of {@link BatchNorm1d} and {@link BatchNorm2d}.
  * @category Layers
  */
 export interface BatchNormOptions {
-  /** Channels C of the input. */
+  /** Channels C of the input, at most {@link layerLimits}.maxSize. */
   numFeatures: number;
   /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
@@ -48,10 +48,11 @@ abstract class BatchNorm extends Module {
     this.momentum = inRange(o.momentum ?? 0.1, "momentum", where, 0, 1);
     this.dtype = floatDType(o.dtype, where);
     const c = [this.numFeatures];
-    const affine = o.affine !== false;
+    const affine = flag(o.affine, "affine", where, true);
+    const track = flag(o.trackRunningStats, "trackRunningStats", where, true);
+    checkParameters(where, ((affine ? 2 : 0) + (track ? 2 : 0)) * this.numFeatures, { numFeatures: this.numFeatures });
     this.weight = affine ? param(onesInit(c, { dtype: this.dtype })) : null;
     this.bias = affine ? param(zerosInit(c, { dtype: this.dtype })) : null;
-    const track = o.trackRunningStats !== false;
     this.runningMean = track ? new BufferTensor(zerosInit(c, { dtype: this.dtype })) : null;
     this.runningVar = track ? new BufferTensor(onesInit(c, { dtype: this.dtype })) : null;
   }
@@ -163,7 +164,7 @@ export class BatchNorm2d extends BatchNorm {
  * @category Layers
  */
 export interface LayerNormOptions {
-  /** The trailing shape normalized over (a number for the last axis). */
+  /** The trailing shape normalized over (a number for the last axis); each size at most {@link layerLimits}.maxSize. */
   normalizedShape: number | readonly number[];
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -213,9 +214,12 @@ export class LayerNorm extends Module {
     this.normalizedShape = shapeOption(o.normalizedShape, "LayerNorm");
     this.eps = inRange(o.eps ?? 1e-5, "eps", "LayerNorm", 0, Infinity);
     this.dtype = floatDType(o.dtype, "LayerNorm");
-    const affine = o.elementwiseAffine !== false;
+    const affine = flag(o.elementwiseAffine, "elementwiseAffine", "LayerNorm", true);
+    const bias = affine && flag(o.bias, "bias", "LayerNorm", true);
+    const size = this.normalizedShape.reduce((a, b) => a * b, 1);
+    checkParameters("LayerNorm", ((affine ? 1 : 0) + (bias ? 1 : 0)) * size, { normalizedShape: this.normalizedShape });
     this.weight = affine ? param(onesInit(this.normalizedShape, { dtype: this.dtype })) : null;
-    this.bias = affine && o.bias !== false ? param(zerosInit(this.normalizedShape, { dtype: this.dtype })) : null;
+    this.bias = bias ? param(zerosInit(this.normalizedShape, { dtype: this.dtype })) : null;
   }
 
   override forward(x: Tensor): Tensor {
@@ -244,7 +248,7 @@ export class LayerNorm extends Module {
 export interface GroupNormOptions {
   /** Groups the channels are split into; must divide numChannels. */
   numGroups: number;
-  /** Channels C of the input. */
+  /** Channels C of the input, at most {@link layerLimits}.maxSize. */
   numChannels: number;
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -287,7 +291,8 @@ export class GroupNorm extends Module {
     }
     this.eps = inRange(o.eps ?? 1e-5, "eps", "GroupNorm", 0, Infinity);
     this.dtype = floatDType(o.dtype, "GroupNorm");
-    const affine = o.affine !== false;
+    const affine = flag(o.affine, "affine", "GroupNorm", true);
+    checkParameters("GroupNorm", (affine ? 2 : 0) * this.numChannels, { numChannels: this.numChannels });
     this.weight = affine ? param(onesInit([this.numChannels], { dtype: this.dtype })) : null;
     this.bias = affine ? param(zerosInit([this.numChannels], { dtype: this.dtype })) : null;
   }
@@ -318,7 +323,7 @@ export class GroupNorm extends Module {
  * @category Layers
  */
 export interface RMSNormOptions {
-  /** The trailing shape normalized over. */
+  /** The trailing shape normalized over; each size at most {@link layerLimits}.maxSize. */
   normalizedShape: number | readonly number[];
   /** Added to the mean square (default: the machine epsilon of the input's dtype, as in PyTorch). */
   eps?: number | null;
@@ -355,7 +360,9 @@ export class RMSNorm extends Module {
     this.normalizedShape = shapeOption(o.normalizedShape, "RMSNorm");
     this.eps = o.eps === undefined || o.eps === null ? null : inRange(o.eps, "eps", "RMSNorm", 0, Infinity);
     this.dtype = floatDType(o.dtype, "RMSNorm");
-    this.weight = o.elementwiseAffine !== false ? param(onesInit(this.normalizedShape, { dtype: this.dtype })) : null;
+    const affine = flag(o.elementwiseAffine, "elementwiseAffine", "RMSNorm", true);
+    checkParameters("RMSNorm", affine ? this.normalizedShape.reduce((a, b) => a * b, 1) : 0, { normalizedShape: this.normalizedShape });
+    this.weight = affine ? param(onesInit(this.normalizedShape, { dtype: this.dtype })) : null;
   }
 
   override forward(x: Tensor): Tensor {

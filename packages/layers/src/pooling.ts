@@ -6,14 +6,14 @@ import { avgPool2d, maxPool2d, stack } from "@backprop/core";
 import type { Size2d, Tensor } from "@backprop/core";
 import { Module } from "./Module.js";
 import type { JsonObject } from "./Module.js";
-import { optionsOf, pairConfig, pairOf } from "./util.js";
+import { flag, optionsOf, pairConfig, pairOf } from "./util.js";
 
 /**
  * Options of {@link MaxPool2d}.
  * @category Layers
  */
 export interface MaxPool2dLayerOptions {
-  /** Window size. */
+  /** Window size. Every size option here is at most {@link layerLimits}.maxSize. */
   kernelSize: Size2d;
   /** Step between windows (default: the window size). */
   stride?: Size2d;
@@ -30,7 +30,7 @@ export interface MaxPool2dLayerOptions {
  * @category Layers
  */
 export interface AvgPool2dLayerOptions {
-  /** Window size. */
+  /** Window size. Every size option here is at most {@link layerLimits}.maxSize. */
   kernelSize: Size2d;
   /** Step between windows (default: the window size). */
   stride?: Size2d;
@@ -75,7 +75,7 @@ export class MaxPool2d extends Module {
     this.stride = o.stride === undefined ? this.kernelSize : pairOf(o.stride, 1, "stride", "MaxPool2d");
     this.padding = pairOf(o.padding, 0, "padding", "MaxPool2d", 0);
     this.dilation = pairOf(o.dilation, 1, "dilation", "MaxPool2d");
-    this.ceilMode = o.ceilMode ?? false;
+    this.ceilMode = flag(o.ceilMode, "ceilMode", "MaxPool2d", false);
   }
 
   override forward(x: Tensor): Tensor {
@@ -123,8 +123,8 @@ export class AvgPool2d extends Module {
     this.kernelSize = pairOf(o.kernelSize, 0, "kernelSize", "AvgPool2d");
     this.stride = o.stride === undefined ? this.kernelSize : pairOf(o.stride, 1, "stride", "AvgPool2d");
     this.padding = pairOf(o.padding, 0, "padding", "AvgPool2d", 0);
-    this.ceilMode = o.ceilMode ?? false;
-    this.countIncludePad = o.countIncludePad ?? true;
+    this.ceilMode = flag(o.ceilMode, "ceilMode", "AvgPool2d", false);
+    this.countIncludePad = flag(o.countIncludePad, "countIncludePad", "AvgPool2d", true);
   }
 
   override forward(x: Tensor): Tensor {

@@ -3,9 +3,11 @@
  * Browser-safe; the file side lives in io.ts.
  * @module
  */
-import { FormatError, RegistryError, decodeSafetensors, encodeSafetensors, getRngState, nameOf, resolve, setRngState } from "@backprop/core";
-import type { Tensor } from "@backprop/core";
+import { FormatError, RegistryError, ValueError, decodeSafetensors, encodeSafetensors, getRngState, nameOf, resolve, setRngState } from "@backprop/core";
+import type { DType, Tensor } from "@backprop/core";
 import type { AnyModule, JsonObject } from "./Module.js";
+import { BufferTensor } from "./Parameter.js";
+import { nested, withParameterBudget } from "./util.js";
 
 /**
  * A module as JSON: its registry name and its config (containers nest their children's specs).
@@ -33,13 +35,17 @@ export function layerSpec(module: AnyModule): LayerSpec {
       `layerSpec: ${module.where()} is not a registered layer class; register it first, e.g. register("layer", "myproject/${module.typeName}", ${module.typeName})`,
     );
   }
-  return { type, config: module.config() };
+  // Containers call this for each child: the nesting depth is checked here.
+  return nested("layerSpec", () => ({ type, config: module.config() }));
 }
 
 /**
- * Builds a module from its spec, through the "layer" registry (with fresh parameters).
+ * Builds a module from its spec, through the "layer" registry (with fresh parameters). Every
+ * option is checked against {@link layerLimits} before anything is allocated.
  * @throws {RegistryError} for an unknown type (with the closest registered name).
- * @throws {FormatError} for a spec that is not `{ type: string, config: object }`.
+ * @throws {FormatError} for a spec that is not `{ type: string, config: object }`, or specs
+ * nested deeper than {@link layerLimits}.maxDepth.
+ * @throws {ValueError} for a bad option, naming the layer and the option.
  * @example
  * ```ts
  * import { layerFromSpec } from "@backprop/layers";
@@ -52,7 +58,8 @@ export function layerFromSpec(spec: LayerSpec): AnyModule {
     throw new FormatError(`layerFromSpec: expected { type: string, config: object }, got ${JSON.stringify(spec)}`);
   }
   const cls = resolve("layer", spec.type);
-  return cls.fromConfig !== undefined ? cls.fromConfig(spec.config) : new cls(spec.config as never);
+  // Containers call this for each child spec: the nesting depth is checked here.
+  return nested("layerFromSpec", () => (cls.fromConfig !== undefined ? cls.fromConfig(spec.config) : new cls(spec.config as never)), FormatError);
 }
 
 /**
@@ -88,12 +95,27 @@ export interface EncodedModel {
   weights: Uint8Array;
 }
 
-function rethrow(e: unknown, where: string, prefix: RegExp, context: string): never {
+function rethrow(e: unknown, where: string, prefix: RegExp, context: string, as?: new (message: string) => Error): never {
   if (e instanceof Error && (e instanceof RegistryError || e instanceof FormatError || e.name === "ShapeError" || e.name === "ValueError" || e.name === "DTypeError")) {
-    const Ctor = e.constructor as new (message: string) => Error;
+    const Ctor = as ?? (e.constructor as new (message: string) => Error);
     throw new Ctor(`${where}: ${context}${e.message.replace(prefix, "")}`);
   }
   throw e;
+}
+
+/** What each dtype of a safetensors file may load into: its own dtype family, converted. */
+const loadsInto: Record<DType, readonly string[]> = {
+  float32: ["F32", "F64", "F16", "BF16"],
+  float64: ["F64", "F32", "F16", "BF16"],
+  int32: ["I32", "I64", "U32", "I16", "U16", "I8", "U8"],
+  bool: ["BOOL"],
+};
+
+/** The dtype each tensor has in a safetensors file (read after decodeSafetensors has checked the file). */
+function fileDTypes(bytes: Uint8Array): Record<string, string> {
+  const length = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as Record<string, { dtype?: unknown }>;
+  return Object.fromEntries(Object.entries(header).map(([k, v]) => [k, String(v.dtype)]));
 }
 
 /**
@@ -137,8 +159,15 @@ export function encodeModel(model: AnyModule, where = "encodeModel"): EncodedMod
 /**
  * Decodes a model from model.json text and safetensors bytes; the result is in evaluation mode
  * and gives bit-identical outputs to the encoded one. Errors name the file and the problem.
- * @throws {FormatError} for bad JSON, a wrong format version or a corrupt weights file.
- * @throws {RegistryError} for an unknown layer name (with the closest registered one) or missing and unexpected weights.
+ * The config is checked before anything is allocated: every option against
+ * {@link layerLimits}, and the parameters it implies against what the weights file holds (so
+ * a hostile model.json fails at once). Float weights (F16, BF16, F32, F64) convert to the
+ * parameter's float dtype; integer and bool tensors never load into float parameters.
+ * @throws {FormatError} for bad JSON, a wrong format version, a corrupt weights file, missing,
+ * unexpected or wrongly typed weights, a config that implies more parameters than the file holds,
+ * or specs nested too deep.
+ * @throws {RegistryError} for an unknown layer name (with the closest registered one).
+ * @throws {ValueError} for a bad option in the config, naming the layer and the option.
  * @throws {ShapeError} for weights whose shapes do not match the config.
  * @example
  * ```ts
@@ -162,27 +191,41 @@ export function decodeModel(encoded: EncodedModel, where = "decodeModel", files:
   if (b.formatVersion !== modelFormatVersion) {
     throw new FormatError(`${where}: ${files.json} has format version ${JSON.stringify(b.formatVersion)}; expected ${modelFormatVersion}`);
   }
-  let model: AnyModule;
-  const rng = getRngState();
-  try {
-    model = layerFromSpec(b.model as LayerSpec);
-  } catch (e) {
-    rethrow(e, where, /^(resolve|layerFromSpec): /, `${files.json}: `);
-  } finally {
-    setRngState(rng);
-  }
+  // The weights first: the model may not allocate more parameters than the file holds.
   let tensors: Record<string, Tensor>;
   try {
     tensors = decodeSafetensors(encoded.weights, files.weights).tensors;
   } catch (e) {
     rethrow(e, where, /^decodeSafetensors: /, "");
   }
+  const release = (): void => { for (const t of Object.values(tensors)) t.dispose(); };
+  let model: AnyModule;
+  const rng = getRngState();
+  try {
+    const held = Object.values(tensors).reduce((n, t) => n + t.size, 0);
+    model = withParameterBudget(held, files.weights, () => layerFromSpec(b.model as LayerSpec));
+  } catch (e) {
+    release();
+    rethrow(e, where, /^(resolve|layerFromSpec): /, `${files.json}: `);
+  } finally {
+    setRngState(rng);
+  }
+  const stored = fileDTypes(encoded.weights);
+  for (const [key, target] of Object.entries(model.stateDict())) {
+    const dtype = stored[key];
+    const allowed = loadsInto[target.dtype];
+    if (dtype === undefined || allowed.includes(dtype)) continue;
+    release();
+    const expected = allowed.length === 1 ? allowed[0] : `${allowed.slice(0, -1).join(", ")} or ${allowed[allowed.length - 1]} (converted)`;
+    throw new FormatError(`${where}: ${files.weights}: tensor "${key}" has the wrong dtype for its ${target.dtype} ${target instanceof BufferTensor ? "buffer" : "parameter"}; expected ${expected}, got ${dtype}`);
+  }
   try {
     model.loadStateDict(tensors, { strict: true });
   } catch (e) {
-    rethrow(e, where, /^.*?loadStateDict: the state dict does not match the model; /, `${files.weights} does not match ${files.json}; `);
+    // Keys that do not match come from the file: a FormatError (shapes stay a ShapeError).
+    rethrow(e, where, /^.*?loadStateDict: the state dict does not match the model; /, `${files.weights} does not match ${files.json}; `, e instanceof ValueError ? FormatError : undefined);
   } finally {
-    for (const t of Object.values(tensors)) t.dispose();
+    release();
   }
   return model.eval();
 }

@@ -8,18 +8,20 @@
 import { FormatError, Tensor, decodeSafetensors, encodeSafetensors } from "@backprop/core";
 import type { GeneratorState } from "@backprop/core";
 
-// node:fs is loaded on first use, so that train still bundles for browsers (where checkpoints
-// are unavailable but fit works).
-type Fs = typeof import("node:fs/promises");
-let fsPromise: Promise<Fs> | null = null;
-function fs(): Promise<Fs> {
-  fsPromise ??= import("node:fs/promises");
-  return fsPromise;
+// The file helper (node:fs) is loaded on first use, so that train still bundles for browsers
+// (where checkpoints are unavailable but fit works).
+type NodeFiles = typeof import("@backprop/core/node");
+let files: Promise<NodeFiles> | null = null;
+function nodeFiles(): Promise<NodeFiles> {
+  files ??= import("@backprop/core/node");
+  return files;
 }
 
 function join(dir: string, name: string): string {
   return `${dir.replace(/[\\/]+$/, "")}/${name}`;
 }
+
+const checkpointFiles = ["state.json", "weights.safetensors", "optimizer.safetensors"] as const;
 
 /**
  * The JSON part of a checkpoint (tensors live in the safetensors files beside it).
@@ -82,28 +84,13 @@ function restoreTensors(value: unknown, tensors: Record<string, Tensor>, file: s
   return value;
 }
 
-async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
-  const handle = await (await fs()).open(path, "w");
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await (await fs()).stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Writes a checkpoint directory atomically: the files go to `<dir>.tmp`, are flushed to disk,
- * then the old checkpoint is moved aside, the new one renamed into place and the old one removed.
+ * Writes a checkpoint directory atomically: the files go to a temporary sibling with a unique
+ * name (so concurrent writers, such as two ModelCheckpoints on one folder, never collide), are
+ * flushed to disk, then the folder replaces the previous one whole (`writeFolderDurably` in
+ * `@backprop/core/node`), so a crash at any instant leaves the previous checkpoint or this one.
+ * @throws {FormatError} naming the path when the disk refuses (`ENOSPC`); the previous checkpoint stays.
+ * @throws {ValueError} when `dir` holds files a checkpoint does not.
  * @example
  * ```ts
  * import { writeCheckpoint } from "@backprop/train";
@@ -120,26 +107,21 @@ export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Prom
   const optimizerTensors: Record<string, Tensor> = {};
   const optimizerJson = extractTensors(checkpoint.optimizer, optimizerTensors, "");
   const state: CheckpointState = { ...checkpoint.state, optimizer: optimizerJson };
-  const { mkdir, rename, rm } = await fs();
-  const tmp = `${dir}.tmp`;
-  const old = `${dir}.old`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  await writeDurably(join(tmp, "weights.safetensors"), encodeSafetensors(checkpoint.model));
-  await writeDurably(join(tmp, "optimizer.safetensors"), encodeSafetensors(optimizerTensors));
-  // state.json last: a directory with it is complete.
-  await writeDurably(join(tmp, "state.json"), JSON.stringify(state, null, 1));
-  if (await exists(dir)) {
-    await rm(old, { recursive: true, force: true });
-    await rename(dir, old);
-  }
-  await rename(tmp, dir);
-  await rm(old, { recursive: true, force: true });
+  await (await nodeFiles()).writeFolderDurably(
+    dir,
+    {
+      "weights.safetensors": encodeSafetensors(checkpoint.model),
+      "optimizer.safetensors": encodeSafetensors(optimizerTensors),
+      "state.json": JSON.stringify(state, null, 1),
+    },
+    "saveCheckpoint",
+  );
 }
 
 /**
  * Reads a checkpoint directory. If the process died between moving the previous checkpoint
- * aside and renaming the new one, the previous one (`<dir>.old`) is used.
+ * aside and renaming the new one, the previous one (`<dir>.old-...`) is used. All files come
+ * from one checkpoint even when a write replaces the folder meanwhile.
  * @throws {FormatError} naming the file when the checkpoint is missing, incomplete or corrupt.
  * @example
  * ```ts
@@ -150,25 +132,31 @@ export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Prom
  * @category Checkpoints
  */
 export async function readCheckpoint(dir: string): Promise<Checkpoint> {
-  const { readFile } = await fs();
-  let base = dir;
-  if (!(await exists(join(dir, "state.json")))) {
-    if (await exists(join(`${dir}.old`, "state.json"))) base = `${dir}.old`;
-    else throw new FormatError(`loadCheckpoint: no checkpoint at ${dir} (state.json is missing)`);
+  const { readFolder } = await nodeFiles();
+  let read: Awaited<ReturnType<typeof readFolder>>;
+  try {
+    read = await readFolder(dir, checkpointFiles, "loadCheckpoint");
+  } catch (e) {
+    // state.json is read first: without it there is no checkpoint at all; another missing file names its path.
+    if (e instanceof FormatError && (e.cause as { code?: string } | undefined)?.code === "ENOENT" && e.message.includes("/state.json;")) {
+      throw new FormatError(`loadCheckpoint: no checkpoint at ${dir} (state.json is missing)`);
+    }
+    throw e;
   }
+  const base = read.folder;
   let state: CheckpointState;
   const statePath = join(base, "state.json");
   try {
-    state = JSON.parse(await readFile(statePath, "utf8")) as CheckpointState;
+    state = JSON.parse(new TextDecoder().decode(read.files["state.json"])) as CheckpointState;
   } catch (e) {
     throw new FormatError(`loadCheckpoint: ${statePath} is not valid JSON (${(e as Error).message})`);
   }
-  if (state.format !== "backprop-checkpoint" || state.version !== 1) {
-    throw new FormatError(`loadCheckpoint: ${statePath} is not a backprop checkpoint of version 1; got format ${JSON.stringify(state.format)}, version ${JSON.stringify(state.version)}`);
+  if (state === null || typeof state !== "object" || state.format !== "backprop-checkpoint" || state.version !== 1) {
+    throw new FormatError(`loadCheckpoint: ${statePath} is not a backprop checkpoint of version 1; got format ${JSON.stringify(state?.format)}, version ${JSON.stringify(state?.version)}`);
   }
   const weightsPath = join(base, "weights.safetensors");
   const optimizerPath = join(base, "optimizer.safetensors");
-  const model = decodeSafetensors(new Uint8Array(await readFile(weightsPath)), weightsPath).tensors;
-  const optTensors = decodeSafetensors(new Uint8Array(await readFile(optimizerPath)), optimizerPath).tensors;
+  const model = decodeSafetensors(read.files["weights.safetensors"], weightsPath).tensors;
+  const optTensors = decodeSafetensors(read.files["optimizer.safetensors"], optimizerPath).tensors;
   return { state, model, optimizer: restoreTensors(state.optimizer, optTensors, optimizerPath) };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, renameSync, writeFileSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, renameSync, writeFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85,6 +85,19 @@ describe("checkpoints", () => {
     expect(Array.from((back.optimizer as { state: { m: { data(): Float32Array } } }).state.m.data())).toEqual([1, 2, 3]);
   });
 
+  it("concurrent writes of one checkpoint (two ModelCheckpoints on a folder) do not collide; the folder holds one of them, whole", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bp-concurrent-"));
+    const path = join(dir, "ckpt");
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([1, 2, 3, 4].map((epoch) => writeCheckpoint(path, sample(epoch))));
+      const back = await readCheckpoint(path);
+      expect([1, 2, 3, 4]).toContain(back.state.epoch);
+      expect(Array.from(back.model.w.data())).toEqual([back.state.epoch, back.state.epoch + 0.5]);
+      expect(readdirSync(dir)).toEqual(["ckpt"]);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("gives saved callback states to callbacks of the same type when the resumed run's list differs", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bp-cbstate-"));
     const path = join(dir, "ckpt");
@@ -113,6 +126,15 @@ describe("checkpoints", () => {
     await expect(readCheckpoint(path)).rejects.toThrow(/weights\.safetensors/);
     writeFileSync(join(path, "state.json"), "{ not json");
     await expect(readCheckpoint(path)).rejects.toThrow(/state\.json is not valid JSON/);
+    // A file missing from the folder: a named error with its path, not a raw ENOENT.
+    await writeCheckpoint(path, sample(1));
+    rmSync(join(path, "optimizer.safetensors"));
+    await expect(readCheckpoint(path)).rejects.toThrow(FormatError);
+    await expect(readCheckpoint(path)).rejects.toThrow(/^loadCheckpoint: cannot read .*ckpt\/optimizer\.safetensors; ENOENT: no such file or directory/);
+    // A save the file system refuses (a file where the parent folder should be): named, with the path.
+    writeFileSync(join(dir, "file"), "x");
+    await expect(writeCheckpoint(join(dir, "file", "ckpt"), sample(1))).rejects.toThrow(FormatError);
+    await expect(writeCheckpoint(join(dir, "file", "ckpt"), sample(1))).rejects.toThrow(/^saveCheckpoint: cannot write .*file\/ckpt; (ENOTDIR|EEXIST): /);
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -12,14 +12,14 @@ import { assignInPlace } from "../Parameter.js";
 import type { Parameter } from "../Parameter.js";
 import { xavierUniform, zerosInit } from "../initializers.js";
 import { attentionMasks, badShape } from "./masks.js";
-import { dtypeConfig, floatDType, inRange, integer, optionsOf, param } from "../util.js";
+import { checkParameters, dtypeConfig, flag, floatDType, inRange, integer, optionsOf, param } from "../util.js";
 
 /**
  * Options of {@link MultiheadAttention}.
  * @category Layers
  */
 export interface MultiheadAttentionOptions {
-  /** Features of the query and of the output (the model width E). */
+  /** Features of the query and of the output (the model width E); this and kdim, vdim at most {@link layerLimits}.maxSize. */
   embedDim: number;
   /** Heads; must divide embedDim. Each head works on embedDim / numHeads features. */
   numHeads: number;
@@ -125,18 +125,21 @@ export class MultiheadAttention extends Module<[query: Tensor, key?: Tensor, val
     this.dropout = inRange(o.dropout ?? 0, "dropout", where, 0, 1);
     this.kdim = integer(o.kdim ?? this.embedDim, "kdim", where);
     this.vdim = integer(o.vdim ?? this.embedDim, "vdim", where);
-    this.batchFirst = o.batchFirst === true;
+    this.batchFirst = flag(o.batchFirst, "batchFirst", where, false);
+    const bias = flag(o.bias, "bias", where, true);
     this.dtype = floatDType(o.dtype, where);
     this._generator = o.generator;
     const e = this.embedDim;
     const init = { dtype: this.dtype, generator: o.generator };
     const packed = this.kdim === e && this.vdim === e;
+    // The input projections and their bias (out_proj, a Linear, checks its own).
+    checkParameters(where, e * (e + this.kdim + this.vdim) + (bias ? 3 * e : 0), { embedDim: e, kdim: this.kdim, vdim: this.vdim });
     this.in_proj_weight = packed ? param(xavierUniform([3 * e, e], init)) : null;
     this.q_proj_weight = packed ? null : param(xavierUniform([e, e], init));
     this.k_proj_weight = packed ? null : param(xavierUniform([e, this.kdim], init));
     this.v_proj_weight = packed ? null : param(xavierUniform([e, this.vdim], init));
-    this.in_proj_bias = o.bias === false ? null : param(zerosInit([3 * e], init));
-    this.out_proj = new Linear({ inFeatures: e, outFeatures: e, bias: o.bias !== false, ...init });
+    this.in_proj_bias = !bias ? null : param(zerosInit([3 * e], init));
+    this.out_proj = new Linear({ inFeatures: e, outFeatures: e, bias, ...init });
     const outBias = this.out_proj.bias;
     if (outBias !== null) {
       const zero = zerosInit([e], init);

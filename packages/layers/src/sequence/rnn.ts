@@ -11,18 +11,18 @@ import { Module } from "../Module.js";
 import type { JsonObject } from "../Module.js";
 import type { Parameter } from "../Parameter.js";
 import { uniformInit } from "../initializers.js";
-import { dtypeConfig, floatDType, inRange, integer, optionsOf, param } from "../util.js";
+import { checkParameters, dtypeConfig, flag, floatDType, inRange, integer, optionsOf, param } from "../util.js";
 
 /**
  * Options shared by {@link RNN}, {@link LSTM} and {@link GRU}.
  * @category Layers
  */
 export interface RecurrentOptions {
-  /** Features of each input step (the last axis of the input). */
+  /** Features of each input step (the last axis of the input), at most {@link layerLimits}.maxSize. */
   inputSize: number;
-  /** Features of the hidden state. */
+  /** Features of the hidden state, at most {@link layerLimits}.maxSize. */
   hiddenSize: number;
-  /** Stacked recurrent layers, each reading the previous one's output sequence (default 1). */
+  /** Stacked recurrent layers, each reading the previous one's output sequence (default 1), at most {@link layerLimits}.maxLayers. */
   numLayers?: number;
   /** Whether the cells have the biases b_ih and b_hh (default true). */
   bias?: boolean;
@@ -82,11 +82,11 @@ export abstract class RecurrentBase<State> extends Module<[x: Tensor, hx?: State
     const o = optionsOf(options, where, "inputSize and hiddenSize");
     this.inputSize = integer(o.inputSize, "inputSize", where);
     this.hiddenSize = integer(o.hiddenSize, "hiddenSize", where);
-    this.numLayers = integer(o.numLayers ?? 1, "numLayers", where);
-    this.bias = o.bias !== false;
-    this.batchFirst = o.batchFirst === true;
+    this.numLayers = integer(o.numLayers ?? 1, "numLayers", where, 1, "maxLayers");
+    this.bias = flag(o.bias, "bias", where, true);
+    this.batchFirst = flag(o.batchFirst, "batchFirst", where, false);
     this.dropout = inRange(o.dropout ?? 0, "dropout", where, 0, 1);
-    this.bidirectional = o.bidirectional === true;
+    this.bidirectional = flag(o.bidirectional, "bidirectional", where, false);
     this.dtype = floatDType(o.dtype, where);
     this._generator = o.generator;
     this._stateNames = stateNames;
@@ -95,6 +95,10 @@ export abstract class RecurrentBase<State> extends Module<[x: Tensor, hx?: State
     const init = { dtype: this.dtype, generator: o.generator, low: -k, high: k };
     const fields = this as unknown as Record<string, Parameter>;
     const rows = gates * this.hiddenSize;
+    // Per layer and direction: W_ih [rows, in], W_hh [rows, hidden] and two biases [rows].
+    const perDirection = (inSize: number): number => rows * (inSize + this.hiddenSize + (this.bias ? 2 : 0));
+    const count = this.directions * (perDirection(this.inputSize) + (this.numLayers - 1) * perDirection(this.hiddenSize * this.directions));
+    checkParameters(where, count, { inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers });
     for (let layer = 0; layer < this.numLayers; layer++) {
       const inSize = layer === 0 ? this.inputSize : this.hiddenSize * this.directions;
       for (let dir = 0; dir < this.directions; dir++) {

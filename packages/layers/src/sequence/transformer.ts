@@ -11,7 +11,8 @@ import { Linear } from "../Linear.js";
 import { Module } from "../Module.js";
 import type { JsonObject } from "../Module.js";
 import { LayerNorm } from "../normalization.js";
-import { dtypeConfig, floatDType, inRange, integer, optionsOf } from "../util.js";
+import { layerLimits } from "../limits.js";
+import { checkParameters, dtypeConfig, flag, floatDType, inRange, integer, optionsOf } from "../util.js";
 import { MultiheadAttention } from "./attention.js";
 import { attentionMasks } from "./masks.js";
 
@@ -20,7 +21,7 @@ import { attentionMasks } from "./masks.js";
  * @category Layers
  */
 export interface TransformerEncoderLayerOptions {
-  /** Features of each position (the model width). */
+  /** Features of each position (the model width); this, nhead and dimFeedforward at most {@link layerLimits}.maxSize. */
   dModel: number;
   /** Attention heads; must divide dModel. */
   nhead: number;
@@ -108,10 +109,10 @@ export class TransformerEncoderLayer extends Module<[src: Tensor, options?: Tran
     if (act !== "relu" && act !== "gelu") throw new ValueError(`${where}: activation must be "relu" or "gelu"; got ${JSON.stringify(act)}`);
     this.activation = act;
     this.layerNormEps = inRange(o.layerNormEps ?? 1e-5, "layerNormEps", where, 0, Infinity);
-    this.batchFirst = o.batchFirst === true;
-    this.normFirst = o.normFirst === true;
+    this.batchFirst = flag(o.batchFirst, "batchFirst", where, false);
+    this.normFirst = flag(o.normFirst, "normFirst", where, false);
     this.dtype = floatDType(o.dtype, where);
-    const bias = o.bias !== false;
+    const bias = flag(o.bias, "bias", where, true);
     const init = { dtype: this.dtype, generator: o.generator };
     this.self_attn = new MultiheadAttention({ embedDim: this.dModel, numHeads: this.nhead, dropout: p, bias, batchFirst: this.batchFirst, ...init });
     this.linear1 = new Linear({ inFeatures: this.dModel, outFeatures: this.dimFeedforward, bias, ...init });
@@ -176,7 +177,7 @@ export class TransformerEncoderLayer extends Module<[src: Tensor, options?: Tran
 export interface TransformerEncoderOptions {
   /** The options of every layer; each layer gets its own fresh weights. */
   layer: TransformerEncoderLayerOptions;
-  /** How many layers are stacked. */
+  /** How many layers are stacked, at most {@link layerLimits}.maxLayers. */
   numLayers: number;
   /** Apply a final LayerNorm(dModel) after the last layer (default false; usual with normFirst). */
   norm?: boolean;
@@ -210,10 +211,13 @@ export class TransformerEncoder extends Module<[src: Tensor, options?: Transform
     const where = "TransformerEncoder";
     const o = optionsOf(options, where, "layer and numLayers");
     if (o.layer === null || typeof o.layer !== "object") throw new ValueError(`${where}: layer must be the options of a TransformerEncoderLayer; got ${JSON.stringify(o.layer)}`);
-    const numLayers = integer(o.numLayers, "numLayers", where);
-    this.layers = Array.from({ length: numLayers }, () => new TransformerEncoderLayer(o.layer));
-    const first = this.layers[0];
-    this.norm = o.norm === true ? new LayerNorm({ normalizedShape: first.dModel, eps: first.layerNormEps, bias: first.linear1.bias !== null, dtype: first.dtype }) : null;
+    const numLayers = integer(o.numLayers, "numLayers", where, 1, "maxLayers");
+    const norm = flag(o.norm, "norm", where, false);
+    const first = new TransformerEncoderLayer(o.layer);
+    // The first layer is built (and checked); the whole stack must fit too, before the others are.
+    checkParameters(where, first.countParameters() * numLayers, { numLayers, "parameters per layer": first.countParameters() }, false);
+    this.layers = [first, ...Array.from({ length: numLayers - 1 }, () => new TransformerEncoderLayer(o.layer))];
+    this.norm = norm ? new LayerNorm({ normalizedShape: first.dModel, eps: first.layerNormEps, bias: first.linear1.bias !== null, dtype: first.dtype }) : null;
   }
 
   override forward(src: Tensor, options: TransformerForwardOptions = {}): Tensor {
@@ -256,6 +260,9 @@ export interface SquareSubsequentMaskOptions {
  */
 export function generateSquareSubsequentMask(size: number, options: SquareSubsequentMaskOptions = {}): Tensor {
   integer(size, "size", "generateSquareSubsequentMask");
+  if (size * size > layerLimits.maxParameters) {
+    throw new ValueError(`generateSquareSubsequentMask: size ${size} implies ${size * size} elements; expected at most ${layerLimits.maxParameters} (layerLimits.maxParameters)`);
+  }
   const data = new Float64Array(size * size);
   for (let i = 0; i < size; i++) for (let j = i + 1; j < size; j++) data[i * size + j] = -Infinity;
   return tensor(data, { shape: [size, size], dtype: floatDType(options.dtype, "generateSquareSubsequentMask") });
