@@ -27,10 +27,14 @@ function child(args: string[], killAfterStartMs?: number): Promise<{ output: str
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: appDir, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
+    let armed = false;
     const limit = setTimeout(() => p.kill("SIGKILL"), 60_000);
     p.stdout.on("data", (d: Buffer) => {
       output += d.toString();
-      if (killAfterStartMs !== undefined && output.startsWith("started")) setTimeout(() => p.kill("SIGKILL"), killAfterStartMs).unref();
+      if (killAfterStartMs !== undefined && !armed && output.startsWith("started")) {
+        armed = true;
+        setTimeout(() => p.kill("SIGKILL"), killAfterStartMs).unref();
+      }
     });
     p.stderr.on("data", (d: Buffer) => (output += d.toString()));
     p.on("error", reject);
@@ -114,7 +118,7 @@ describe.each(["model", "checkpoint"] as const)("SIGKILL during %s saves", (kind
           const extra = leftovers(kind, root);
           if (extra.length > maxLeftovers) throw new Error(`after ${steps.length} killed ${save1} calls and a clean one, ${extra.length} temporary files or folders are left: ${extra.join(", ")}`);
         }),
-      { numRuns: 4, budgetMs: 30_000, examples: kind === "model" ? [[{ model: "B", crashAfter: 10 }]] : [] },
+      { numRuns: 4, budgetMs: 20_000, examples: kind === "model" ? [[{ model: "B", crashAfter: 10 }]] : [] },
     );
   });
 

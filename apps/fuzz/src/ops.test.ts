@@ -19,7 +19,9 @@ import type { WorkerReply } from "./support/outcomes.js";
 import { Sandbox } from "./support/sandbox.js";
 
 // Each test gets a fresh worker: a case that corrupts a backend must not fail a later test.
-let sandbox = new Sandbox({ timeoutMs: 5_000, rssLimitMb: 1024 });
+// The arguments are tiny or far past any size limit; 2 GiB of RSS means a size went unchecked.
+const limits = { timeoutMs: 5_000, rssLimitMb: 2048 };
+let sandbox = new Sandbox(limits);
 let targets: { registry: string[]; method: string[]; export: string[] };
 
 beforeAll(async () => {
@@ -27,7 +29,7 @@ beforeAll(async () => {
 });
 beforeEach(async () => {
   await sandbox.close();
-  sandbox = new Sandbox({ timeoutMs: 5_000, rssLimitMb: 1024 });
+  sandbox = new Sandbox(limits);
 });
 afterAll(() => sandbox.close());
 
@@ -150,7 +152,7 @@ describe.each(backends)("bad arguments on %s", (backend) => {
         checkResult(reply.call, callName(c));
         for (const t of reply.then ?? []) checkResult(t.result, `${t.name}() on the result of ${callName(c)}`);
       },
-      { numRuns: 400, budgetMs: 25_000 },
+      { numRuns: 300, budgetMs: 15_000 },
     );
   });
 });

@@ -111,7 +111,9 @@ function axisArb(rank: number): fc.Arbitrary<number | number[] | undefined> {
 /** A differential case on the given backends; `specials` mixes special values into the inputs. */
 export function diffCaseArb(backends: string[], specials: boolean): fc.Arbitrary<DiffCase> {
   const opArb = fc.constantFrom(...unaryOps, ...paramOps, ...binaryOps, ...compareOps, ...reduceOps, ...argOps, ...rowOps, "matmul");
-  const upstream = fc.array(fc.oneof(fc.double({ min: -2, max: 2, noNaN: true }).map(Math.fround), fc.constant(0)), { minLength: 1, maxLength: 6 });
+  // Mostly non-zero, so that gradients carry information.
+  const gradValue = fc.tuple(fc.double({ min: 0.125, max: 2, noNaN: true }), fc.boolean()).map(([v, negative]) => Math.fround(negative ? -v : v));
+  const upstream = fc.array(fc.oneof({ weight: 6, arbitrary: gradValue }, { weight: 1, arbitrary: fc.constant(0) }), { minLength: 1, maxLength: 6 });
   return opArb.chain((op): fc.Arbitrary<DiffCase> => {
     const base = { kind: "diff" as const, op, backends };
     if (unaryOps.includes(op) || paramOps.includes(op)) {
