@@ -22,7 +22,8 @@ const dist = join(here, "dist");
 const stubs = {
   "node:fs/promises": ["mkdir", "open", "readFile", "writeFile", "appendFile", "rename", "rm", "stat", "readdir", "unlink", "realpath"],
   "node:path": ["join", "dirname", "basename", "resolve", "relative", "extname", "sep"],
-  "node:zlib": ["gunzip", "gunzipSync"],
+  "node:zlib": ["gunzip", "gunzipSync", "createGunzip"],
+  "node:stream": ["Readable", "pipeline"],
   "node:module": ["createRequire"],
   "cli-progress": ["SingleBar", "MultiBar", "Presets"],
 };
