@@ -151,7 +151,9 @@ function modeRunner(model: TrainableModel, training: boolean): <T>(fn: () => T) 
 
 /**
  * How many milliseconds fit and evaluate compute before they let the event loop run (timers,
- * I/O, a page's rendering, a saveModel started meanwhile). One yield costs some microseconds.
+ * I/O, a page's rendering, a saveModel started meanwhile). A bare setImmediate round trip takes
+ * about 1 µs; with the work the loop then runs, a small MLP's fit measured +0.4% (js) and +0.6%
+ * (native) in main-thread CPU time against no yielding, and +2.6% when yielding every 1 ms.
  */
 const YIELD_MS = 10;
 /** When any loop here last let the event loop run; shared, so concurrent calls take turns. */
@@ -357,7 +359,7 @@ export class Trainer {
    * validation runs after each epoch when validationData or validationSplit is given.
    * Every step runs in train mode, also while an evaluate or predict on the same model is in
    * flight; the model is in train mode while fit runs and in eval mode after. About every 10 ms
-   * fit lets the event loop run (timers, I/O, rendering), at a cost of about 1 µs each time.
+   * fit lets the event loop run (timers, I/O, rendering), which costs under 1% of training time.
    * @throws {ValueError} for bad options (batchSize 0, empty data), {ShapeError} for
    * inputs and targets with different sample counts.
    */
