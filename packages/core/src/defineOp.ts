@@ -6,6 +6,7 @@ import { register } from "./registry.js";
 import { Tensor } from "./tensor.js";
 import { isGradEnabled, withGradMode } from "./autograd.js";
 import { isFloat } from "./dtype.js";
+import { ValueError } from "./errors.js";
 import { inScope, tidy } from "./scope.js";
 
 /**
@@ -106,6 +107,9 @@ export function defineOp<A extends unknown[]>(spec: OpSpec<A>): (...args: A) => 
     name: spec.name,
     spec,
     apply: (...args: A): Tensor => {
+      if (args.length < spec.forward.length) {
+        throw new ValueError(`${spec.name}: expected at least ${spec.forward.length} arguments; got ${args.length}`);
+      }
       const record = spec.backward !== undefined && isGradEnabled() && needsGrad(args);
       const forward = (): Tensor | ForwardResult => (record ? withGradMode(false, () => spec.forward(...args)) : spec.forward(...args));
       // Outside every scope, the forward's own temporaries (views, intermediate results) are

@@ -141,6 +141,16 @@ describe("safetensors", () => {
     expect(() => decodeSafetensors(file(`{"__metadata__":{"n":1}}`, []))).toThrow(/__metadata__ "n" that is not a string/);
   });
 
+  it("keeps a tensor or metadata named __proto__ as an own entry (not the object's prototype)", () => {
+    const bytes = encodeSafetensors({ abcdefghi: tensor([1, 2]) }); // as long as __proto__
+    const at = new TextDecoder("latin1").decode(bytes).indexOf("abcdefghi");
+    bytes.set(new TextEncoder().encode("__proto__"), at);
+    const { tensors } = decodeSafetensors(bytes);
+    expect(Object.keys(tensors)).toEqual(["__proto__"]);
+    expect(Object.getPrototypeOf(tensors)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(tensors, "__proto__")!.value.toArray()).toEqual([1, 2]);
+  });
+
   it("rejects bad arguments when encoding", () => {
     expect(() => encodeSafetensors({ __metadata__: zeros([1]) })).toThrow(/reserved/);
     expect(() => encodeSafetensors({ a: [1, 2] as never })).toThrow(/"a" must be a tensor/);

@@ -139,6 +139,11 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
   return out;
 }
 
+/** Sets an own property, also for names like `__proto__` that plain assignment treats specially. */
+function own<T>(target: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
@@ -208,7 +213,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "the data"): Safet
       if (!isObject(value)) fail(`has __metadata__ that is not an object of strings; got ${JSON.stringify(value)}`);
       for (const [k, v] of Object.entries(value)) {
         if (typeof v !== "string") fail(`has __metadata__ "${k}" that is not a string; got ${JSON.stringify(v)}`);
-        metadata[k] = v;
+        own(metadata, k, v);
       }
       continue;
     }
@@ -243,7 +248,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "the data"): Safet
         }
         data[i] = v;
       }
-      tensors[name] = t;
+      own(tensors, name, t);
       continue;
     }
     const target = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -252,7 +257,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "the data"): Safet
     if (!littleEndian && size > 1) {
       for (let i = 0; i < target.length; i += size) target.subarray(i, i + size).reverse();
     }
-    tensors[name] = t;
+    own(tensors, name, t);
   }
   return { tensors, metadata };
 }

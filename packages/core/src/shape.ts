@@ -297,6 +297,9 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
  * @category Tensors
  */
 export function collapseAxes(shape: Shape, stridesList: readonly (readonly number[])[]): [number[], number[][]] {
+  if (!Array.isArray(shape) || !Array.isArray(stridesList) || !stridesList.every((s) => Array.isArray(s) && s.length === shape.length)) {
+    throw new ValueError(`collapseAxes: expected a shape and one stride list per operand, each as long as the shape; got ${JSON.stringify(shape) ?? String(shape)} and ${JSON.stringify(stridesList) ?? String(stridesList)}`.slice(0, 300));
+  }
   const outShape: number[] = [];
   const outStrides: number[][] = stridesList.map(() => []);
   for (let axis = 0; axis < shape.length; axis++) {

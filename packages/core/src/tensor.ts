@@ -7,6 +7,7 @@ import type { DType, TypedArray } from "./dtype.js";
 import { isFloat } from "./dtype.js";
 import type { Storage } from "./backend/storage.js";
 import { ArrayStorage } from "./backend/storage.js";
+import { checkTensorView } from "./backend/checkedBackend.js";
 import { MAX_TO_ARRAY_VALUES, checkView, contiguousStrides, isContiguous, shapesEqual } from "./shape.js";
 import { DTypeError, ShapeError, StateError, ValueError, formatShape } from "./errors.js";
 import { inScope, trackTensor, untrackTensor } from "./scope.js";
@@ -358,12 +359,14 @@ export class Tensor implements Disposable {
   /** The single element of a one-element tensor, as a number. */
   item(): number {
     if (this.size !== 1) throw new ValueError(`item: only one-element tensors convert to a number; got a ${this.describe()}`);
+    checkTensorView(this, "item");
     const v = this.storage.data[this.offset];
     return v;
   }
 
   /** A contiguous copy of the elements as a typed array (Uint8Array for bool). */
   data(): TypedArray {
+    checkTensorView(this, "data");
     if (this.isContiguous) return this.storage.data.slice(this.offset, this.offset + this.size);
     const c = kernels().copy(this);
     const out = c.storage.data.slice();

@@ -214,7 +214,16 @@ describe("nesting depth", () => {
     const deep = '{"type":"sequential","config":{"layers":['.repeat(3000) + inner + "]}}".repeat(3000);
     const json = `{"format":"backprop-model","formatVersion":1,"weights":"weights.safetensors","model":${deep}}`;
     expect(() => decodeModel({ json, weights: emptyWeights })).toThrow(FormatError);
-    expect(() => decodeModel({ json, weights: emptyWeights })).toThrow(/^decodeModel: model\.json: modules nest too deep; expected at most 256 levels/);
+    expect(() => decodeModel({ json, weights: emptyWeights })).toThrow(/^decodeModel: model\.json nests too deep; expected at most 1040 levels of arrays and objects/);
+  });
+
+  it("a model.json with an option nested 5000 arrays deep gives a named error (a stack overflow printing it before)", () => {
+    const json = JSON.stringify(JSON.parse(encodeModel(new Linear({ inFeatures: 1, outFeatures: 1 })).json)).replace('"bias":true', `"bias":${"[".repeat(5000)}1${"]".repeat(5000)}`);
+    expect(() => decodeModel({ json, weights: emptyWeights })).toThrow(FormatError);
+    expect(() => decodeModel({ json, weights: emptyWeights })).toThrow(/model\.json nests too deep/);
+    // Within the JSON limit, the option's own check names it, printing a shortened value.
+    const shallow = json.replace(/\[+1\]+/, "[[[1]]]");
+    expect(() => decodeModel({ json: shallow, weights: emptyWeights })).toThrow(/Linear: bias must be true or false; got \[\[\[1\]\]\]/);
   });
 
   it("and when running or traversing it (10000 deep: a stack overflow before)", () => {

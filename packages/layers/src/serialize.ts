@@ -8,6 +8,7 @@ import type { DType, Tensor } from "@backprop/core";
 import type { AnyModule, JsonObject } from "./Module.js";
 import { BufferTensor } from "./Parameter.js";
 import { nested, withParameterBudget } from "./util.js";
+import { layerLimits } from "./limits.js";
 
 /**
  * A module as JSON: its registry name and its config (containers nest their children's specs).
@@ -156,6 +157,23 @@ export function encodeModel(model: AnyModule, where = "encodeModel"): EncodedMod
   return { json, weights: encodeSafetensors(state, { producer: "backprop", formatVersion: String(modelFormatVersion) }) };
 }
 
+/** Most levels of arrays and objects a model.json may nest: a module's spec takes at most 4. */
+const maxJsonDepth = 4 * layerLimits.maxDepth + 16;
+
+/** How deep arrays and objects nest in a parsed JSON value, counted without recursion up to `cap` + 1. */
+function jsonDepth(value: unknown, cap: number): number {
+  let deepest = 0;
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [v, d] = pending.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (d + 1 > deepest) deepest = d + 1;
+    if (deepest > cap) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) pending.push([child, d + 1]);
+  }
+  return deepest;
+}
+
 /**
  * Decodes a model from model.json text and safetensors bytes; the result is in evaluation mode
  * and gives bit-identical outputs to the encoded one. Errors name the file and the problem.
@@ -183,6 +201,10 @@ export function decodeModel(encoded: EncodedModel, where = "decodeModel", files:
     body = JSON.parse(encoded.json);
   } catch (e) {
     throw new FormatError(`${where}: ${files.json} is not valid JSON (${(e as Error).message})`);
+  }
+  const depth = jsonDepth(body, maxJsonDepth);
+  if (depth > maxJsonDepth) {
+    throw new FormatError(`${where}: ${files.json} nests too deep; expected at most ${maxJsonDepth} levels of arrays and objects (4 per module, layerLimits.maxDepth modules), got more`);
   }
   const b = body as Partial<ModelJson> | null;
   if (b === null || typeof b !== "object" || b.format !== "backprop-model") {

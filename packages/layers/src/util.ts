@@ -20,7 +20,7 @@ export function optionsOf<T extends object>(options: T | undefined, where: strin
  */
 export function integer(value: unknown, name: string, where: string, min = 1, limit: keyof LayerLimits = "maxSize"): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    throw new ValueError(`${where}: ${name} must be ${min === 1 ? "a positive integer" : min === 0 ? "a non-negative integer" : "an integer"}; got ${JSON.stringify(value)}`);
+    throw new ValueError(`${where}: ${name} must be ${min === 1 ? "a positive integer" : min === 0 ? "a non-negative integer" : "an integer"}; got ${shown(value)}`);
   }
   const max = layerLimits[limit];
   if (Math.abs(value) > max) throw new ValueError(`${where}: ${name} is too large; expected at most ${max} (layerLimits.${limit}), got ${value}`);
@@ -30,8 +30,20 @@ export function integer(value: unknown, name: string, where: string, min = 1, li
 /** A boolean option: `undefined` gives the default; anything but true or false is an error. */
 export function flag(value: unknown, name: string, where: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new ValueError(`${where}: ${name} must be true or false; got ${JSON.stringify(value) ?? typeof value}`);
+  if (typeof value !== "boolean") throw new ValueError(`${where}: ${name} must be true or false; got ${shown(value)}`);
   return value;
+}
+
+/** A value for a message: its JSON cut to 80 characters, or its type when it has none (or nests too deep to print). */
+export function shown(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) return typeof value;
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** `a 1, b 2 and c [3, 3]`: the options behind a count, for messages. */
@@ -99,7 +111,7 @@ export function tooDeep(where: string): string {
 
 /** A number option within [low, high]. */
 export function inRange(value: unknown, name: string, where: string, low: number, high: number): number {
-  if (typeof value !== "number" || !(value >= low && value <= high)) throw new ValueError(`${where}: ${name} must be a number in [${low}, ${high}]; got ${JSON.stringify(value)}`);
+  if (typeof value !== "number" || !(value >= low && value <= high)) throw new ValueError(`${where}: ${name} must be a number in [${low}, ${high}]; got ${shown(value)}`);
   return value;
 }
 
@@ -107,7 +119,7 @@ export function inRange(value: unknown, name: string, where: string, low: number
 export function pairOf(value: Size2d | undefined, fallback: number, name: string, where: string, min = 1): [number, number] {
   const v = value ?? fallback;
   const p: readonly unknown[] = typeof v === "number" ? [v, v] : Array.isArray(v) ? v : [];
-  if (p.length !== 2) throw new ValueError(`${where}: ${name} must be an integer or a pair of integers; got ${JSON.stringify(value)}`);
+  if (p.length !== 2) throw new ValueError(`${where}: ${name} must be an integer or a pair of integers; got ${shown(value)}`);
   return [integer(p[0], name, where, min), integer(p[1], name, where, min)];
 }
 

@@ -3,6 +3,7 @@
  * Views share storage where the strides allow; everything else copies.
  * @module
  */
+import { checkTensorView } from "../backend/checkedBackend.js";
 import { defineOp } from "../defineOp.js";
 import { Tensor } from "../tensor.js";
 import { kernels } from "../backend/backend.js";
@@ -245,7 +246,9 @@ const copyOp = defineOp({
  */
 export function contiguous(x: Tensor): Tensor {
   checkTensor(x, "contiguous");
-  return x.isContiguous ? x : copyOp(x);
+  if (!x.isContiguous) return copyOp(x);
+  checkTensorView(x, "contiguous"); // no kernel reads it, so check the view here
+  return x;
 }
 
 /**
