@@ -30,5 +30,10 @@ export interface NativeAddon {
   misalignment?: (array: ArrayBufferView) => number;
   selectIsa(isa: string): boolean;
 }
-/** Loads the addon once; throws when no build or prebuild exists for this platform. */
+/**
+ * Loads the addon once; throws an Error saying why no binary loaded here and how to fix it
+ * (no prebuild for this platform and no build, or a binary that does not load).
+ */
 export declare function loadAddon(): NativeAddon;
+/** The path of the binary loadAddon loaded (a prebuild or build/Release), undefined before or after a failed load. */
+export declare function addonFile(): string | undefined;

@@ -6,14 +6,14 @@
  * @module
  */
 import {
-  ArrayStorage, BufferPool, DTypeError, ShapeError, Tensor, ValueError, arrayConstructor, checkShape, checkedBackend, createJsBackend, formatShape,
-  shapesEqual, sizeOf,
+  ArrayStorage, BufferPool, DTypeError, RegistryError, ShapeError, Tensor, ValueError, arrayConstructor, checkShape, checkedBackend, createJsBackend,
+  formatShape, shapesEqual, sizeOf,
 } from "@backprop/core";
 import type {
   AdamUpdateOptions, ArgReduceKernels, ArgReduceOp, Backend, BinaryKernels, BinaryOp, Conv2dAttrs, DType, LinearActivation, Pool2dAttrs,
   ReduceKernels, ReduceOp, SgdUpdateOptions, Storage, UnaryKernels, UnaryOp,
 } from "@backprop/core";
-import { loadAddon } from "@backprop/backend-native/addon";
+import { addonFile, loadAddon } from "@backprop/backend-native/addon";
 import type { NativeAddon } from "@backprop/backend-native/addon";
 
 const unaryCodes: Record<UnaryOp, number> = {
@@ -80,10 +80,51 @@ function withNamedErrors(addon: NativeAddon): NativeAddon {
 
 const boolResult = new Set<string>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalNot"]);
 
+/** The addon, or core's RegistryError saying why it does not load here and how to fix it. */
+function addonOrThrow(): NativeAddon {
+  try {
+    return loadAddon();
+  } catch (e) {
+    throw new RegistryError((e as Error).message, { cause: e });
+  }
+}
+
+/**
+ * What {@link nativeBackendInfo} reports: the binary in use and its GEMM kernel, or why the
+ * native backend is unavailable here and how to fix it.
+ * @category Backends
+ */
+export type NativeBackendInfo =
+  | { readonly available: true; readonly binary: string; readonly kernel: string }
+  | { readonly available: false; readonly reason: string };
+
+/**
+ * Whether the native addon loads on this machine: the binary in use (a prebuild from
+ * `prebuilds/` or a local build) and the GEMM kernel cpuid chose, or why it does not load and
+ * how to fix it (a compiler and Node's headers, then `npm rebuild @backprop/backend-native`).
+ * When it does not load, core uses the next backend (wasm, then js).
+ * @example
+ * ```ts
+ * import { nativeBackendInfo } from "@backprop/backend-native";
+ * const info = nativeBackendInfo();
+ * console.log(info.available ? `native: ${info.kernel}` : info.reason);
+ * ```
+ * @category Backends
+ */
+export function nativeBackendInfo(): NativeBackendInfo {
+  try {
+    const addon = loadAddon();
+    return { available: true, binary: addonFile() ?? "", kernel: addon.kernelName() };
+  } catch (e) {
+    return { available: false, reason: (e as Error).message };
+  }
+}
+
 /**
  * Creates the native backend. Throws when the addon cannot be loaded on this machine, so
  * core falls back to the next backend.
- * @throws Error when no build or prebuild of the addon exists for this platform.
+ * @throws {RegistryError} when no binary of the addon loads here (no prebuild for this platform
+ * and no build, or a binary built for another machine), saying why and how to fix it.
  * @example
  * ```ts
  * import { createNativeBackend } from "@backprop/backend-native";
@@ -93,7 +134,7 @@ const boolResult = new Set<string>(["eq", "ne", "lt", "le", "gt", "ge", "logical
  * @category Backends
  */
 export function createNativeBackend(): Backend {
-  const addon: NativeAddon = withNamedErrors(loadAddon());
+  const addon: NativeAddon = withNamedErrors(addonOrThrow());
   // Buffers start on a cache line: V8 places large ones 16 bytes past one (malloc's header), and
   // then every 64-byte vector of a GEMM tile or a kernel's loop spans two lines (a 1024^3
   // product on one thread ran 8% slower in a C harness, 3% in Node). Small ones are taken as
