@@ -2,8 +2,10 @@
 // Compiles assembly/ with AssemblyScript (asc) to build/kernels*.wasm and embeds the bytes as
 // base64 in src/generated/kernelsWasm.ts, so the package loads without fs and bundles for
 // browsers. `--if-stale` skips the build when the generated module is newer than every source:
-// the package's `prepare` script runs it that way, so `npm ci` in a fresh clone generates the
-// module and src/ loads (the `@backprop/source` condition of `npm start`) before any build.
+// the repository's `prepare` script runs it that way, so `npm ci` in a fresh clone generates the
+// module and src/ loads (the `@backprop/source` condition of `npm start`) before any build. (In
+// the root package.json, not this one: a published package with a `prepare` script that its
+// tarball cannot run gets flagged by npm's install-script review where it is installed.)
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -46,4 +46,12 @@ describe("the tarball", { timeout: 60_000 }, () => {
     expect(paths).toContain("LICENSE");
     expect(paths).toContain("README.md");
   });
+
+  it("runs nothing at install: the generated module is made by the repository's prepare, not the package's", () => {
+    const own = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    expect(Object.keys(own.scripts).filter((s) => ["preinstall", "install", "postinstall", "prepare"].includes(s))).toEqual([]);
+    // `npm ci` in a fresh clone runs the root's prepare, so src/ loads before any build (`npm start`).
+    const repo = JSON.parse(readFileSync(join(root, "..", "..", "package.json"), "utf8")) as { scripts: Record<string, string> };
+    expect(repo.scripts.prepare).toBe("node packages/backend-wasm/scripts/build-wasm.mjs --if-stale");
+  });
 });
