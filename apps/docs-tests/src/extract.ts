@@ -1,6 +1,6 @@
 /**
  * Finds the runnable code in the documentation: every `@example` in the TSDoc of
- * `packages/<name>/src`, and every `ts` block of the guides in `docs/guides`.
+ * `packages/<name>/src`, and every `ts` block of the guides in `docs/guides` and of the READMEs.
  * @module
  */
 import { readFileSync, readdirSync, existsSync } from "node:fs";
@@ -130,12 +130,27 @@ export function examplesOf(pkg: string): Example[] {
   return out;
 }
 
-/** One guide and the code of its `ts` blocks, which run as one module, in order. */
+/** One guide or README and the code of its `ts` blocks, which run as one module, in order. */
 export interface GuideCode {
   /** File path relative to the repository root. */
   file: string;
   /** The `ts` blocks, with their 1-based starting lines. */
   blocks: { line: number; code: string }[];
+}
+
+/** The `ts` code blocks of one Markdown file; a block fenced as `ts no-run` is skipped. */
+function markdownCode(path: string): GuideCode {
+  const lines = readFileSync(path, "utf8").split("\n");
+  const blocks: { line: number; code: string }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(ts|typescript)\s*(.*)$/.exec(lines[i]);
+    if (!open) continue;
+    let end = i + 1;
+    while (end < lines.length && !lines[end].startsWith("```")) end++;
+    if (!open[2].includes("no-run")) blocks.push({ line: i + 1, code: lines.slice(i + 1, end).join("\n") });
+    i = end;
+  }
+  return { file: relative(root, path), blocks };
 }
 
 /** The `ts` code blocks of every guide; a block fenced as `ts no-run` is skipped. */
@@ -145,20 +160,22 @@ export function guideBlocks(): GuideCode[] {
   return readdirSync(dir)
     .filter((name) => name.endsWith(".md"))
     .sort()
-    .map((name) => {
-      const path = join(dir, name);
-      const lines = readFileSync(path, "utf8").split("\n");
-      const blocks: { line: number; code: string }[] = [];
-      for (let i = 0; i < lines.length; i++) {
-        const open = /^```(ts|typescript)\s*(.*)$/.exec(lines[i]);
-        if (!open) continue;
-        let end = i + 1;
-        while (end < lines.length && !lines[end].startsWith("```")) end++;
-        if (!open[2].includes("no-run")) blocks.push({ line: i + 1, code: lines.slice(i + 1, end).join("\n") });
-        i = end;
-      }
-      return { file: relative(root, path), blocks };
-    });
+    .map((name) => markdownCode(join(dir, name)));
+}
+
+/**
+ * The `ts` code blocks of the READMEs that npm shows: the repository's and each package's
+ * (`packages/<name>/README.md`); a block fenced as `ts no-run` is skipped.
+ */
+export function readmeBlocks(): GuideCode[] {
+  const packages = join(root, "packages");
+  const files = [
+    join(root, "README.md"),
+    ...readdirSync(packages)
+      .sort()
+      .map((name) => join(packages, name, "README.md")),
+  ];
+  return files.filter((file) => existsSync(file)).map(markdownCode);
 }
 
 const importLine = /^\s*import\s+(type\s+)?\{([^}]*)\}\s+from\s+["']([^"']+)["'];?\s*$/;

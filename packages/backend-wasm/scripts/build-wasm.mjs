@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Compiles assembly/ with AssemblyScript (asc) to build/kernels*.wasm and embeds the bytes as
 // base64 in src/generated/kernelsWasm.ts, so the package loads without fs and bundles for
-// browsers. `--if-stale` skips the build when the generated module is newer than every source.
+// browsers. `--if-stale` skips the build when the generated module is newer than every source:
+// the repository's `prepare` script runs it that way, so `npm ci` in a fresh clone generates the
+// module and src/ loads (the `@backprop/source` condition of `npm start`) before any build. (In
+// the root package.json, not this one: a published package with a `prepare` script that its
+// tarball cannot run gets flagged by npm's install-script review where it is installed.)
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -66,7 +70,8 @@ variants.forEach(([name, flags], i) => {
   const bytes = built[i];
   const traits = [flags.includes("--sharedMemory") ? "over a shared memory" : "", flags.includes("relaxed-simd") ? "with relaxed SIMD" : ""].filter(Boolean);
   out += `/** The compiled kernels (WebAssembly, base64)${traits.length > 0 ? `, ${traits.join(", ")}` : ""}. */\n`;
-  out += `export const ${name}WasmBase64 = "${bytes.toString("base64")}";\n`;
+  // Typed `string`: inferred, the declaration would be the 46 KB literal type, copied into .d.ts.
+  out += `export const ${name}WasmBase64: string = "${bytes.toString("base64")}";\n`;
   console.log(`build-wasm: ${name}.wasm ${bytes.length} bytes`);
 });
 mkdirSync(dirname(generated), { recursive: true });

