@@ -191,14 +191,16 @@ describe("wasm backend", () => {
     expect(readValues(m)).toEqual([6, 15]);
   });
 
-  it("delegated kernels (float64 matmul, gather) return tensors in wasm memory", () => tidy(() => {
-    const y = wasm().matmul(makeTensor(wasm(), "float64", [1, 2, 2], [1, 2, 3, 4]), makeTensor(wasm(), "float64", [1, 2, 2], [5, 6, 7, 8]));
-    expect(y.storage).toBeInstanceOf(WasmStorage);
-    expect(readValues(y)).toEqual([19, 22, 43, 50]);
-    const g = wasm().gather(makeTensor(wasm(), "float32", [3], [5, 6, 7]), 0, makeTensor(wasm(), "int32", [2], [2, 0]));
-    expect(g.storage).toBeInstanceOf(WasmStorage);
-    expect(readValues(g)).toEqual([7, 5]);
-  }));
+  it("delegated kernels (float64 matmul, gather) return tensors in wasm memory", () => {
+    tidy(() => {
+      const y = wasm().matmul(makeTensor(wasm(), "float64", [1, 2, 2], [1, 2, 3, 4]), makeTensor(wasm(), "float64", [1, 2, 2], [5, 6, 7, 8]));
+      expect(y.storage).toBeInstanceOf(WasmStorage);
+      expect(readValues(y)).toEqual([19, 22, 43, 50]);
+      const g = wasm().gather(makeTensor(wasm(), "float32", [3], [5, 6, 7]), 0, makeTensor(wasm(), "int32", [2], [2, 0]));
+      expect(g.storage).toBeInstanceOf(WasmStorage);
+      expect(readValues(g)).toEqual([7, 5]);
+    });
+  });
 
   it("runs ops end to end: a relu layer's gradient through setBackend", () => {
     setBackend("wasm");
@@ -291,15 +293,17 @@ describe("wasm heap", () => {
     expect([...s.data]).toEqual([1, 2, 3, 4]);
   });
 
-  it("keeps every backend's tensors in its own memory", () => tidy(() => {
-    const other = createWasmBackend();
-    const a = makeTensor(other, "float32", [2], [1, 2]);
-    const y = wasm().mul(a, makeTensor(wasm(), "float32", [2], [3, 3]));
-    expect(readValues(y)).toEqual([3, 6]);
-    const ys = y.storage;
-    const as = a.storage;
-    expect(ys instanceof WasmStorage && as instanceof WasmStorage && ys.heap !== as.heap).toBe(true);
-  }));
+  it("keeps every backend's tensors in its own memory", () => {
+    tidy(() => {
+      const other = createWasmBackend();
+      const a = makeTensor(other, "float32", [2], [1, 2]);
+      const y = wasm().mul(a, makeTensor(wasm(), "float32", [2], [3, 3]));
+      expect(readValues(y)).toEqual([3, 6]);
+      const ys = y.storage;
+      const as = a.storage;
+      expect(ys instanceof WasmStorage && as instanceof WasmStorage && ys.heap !== as.heap).toBe(true);
+    });
+  });
 });
 
 describe("wasm kernels that used to be delegated", () => {

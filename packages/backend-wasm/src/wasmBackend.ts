@@ -843,7 +843,7 @@ export function createWasmBackend(): Backend {
     linear,
   };
   // Views are checked first, so a refusal names the kernel called, not one it delegates to.
-  const collectable = checkedBackend(collectableResults(backend, own, js.copy));
+  const collectable = checkedBackend(collectableResults(backend, own, (x, out) => js.copy(x, out)));
   infos.set(collectable, () => ({
     heapBytes: heap.size,
     sharedMemory: typeof SharedArrayBuffer === "function" && heap.memory.buffer instanceof SharedArrayBuffer,
