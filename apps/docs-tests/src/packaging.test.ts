@@ -56,8 +56,6 @@ describe.each(packages)("@backprop/%s", { timeout: 60_000 }, (name) => {
     expect(files).toContain("LICENSE");
     expect(files).toContain("README.md");
     expect(readFileSync(join(root, "packages", name, "LICENSE"), "utf8")).toMatch(/^MIT License\n\nCopyright \(c\) 2026 the backprop authors\n/);
-    // backend-native's file list is reworked for its prebuilt binaries (issue 17, item 1).
-    if (name === "backend-native") return;
     expect(files.filter((f) => /\.test\.|\.js\.map$/.test(f))).toEqual([]);
     const shipped = new Set(files);
     const missing: string[] = [];
