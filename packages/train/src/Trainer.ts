@@ -255,13 +255,13 @@ export class Trainer {
     return logs;
   }
 
-  /** One evaluation step: forward and loss without gradients. */
-  evalStep(x: Tensor, y: Tensor): Logs {
+  /** One evaluation step: forward and loss without gradients, counted into `metrics`. */
+  evalStep(x: Tensor, y: Tensor, metrics: readonly Metric[] = this.metrics): Logs {
     return tidy(() =>
       noGrad(() => {
         const prediction = this.model.forward(x);
         const loss = this.checkLoss(this.loss(prediction, y));
-        for (const m of this.metrics) m.update(prediction, y);
+        for (const m of metrics) m.update(prediction, y);
         return { loss: loss.item(), size: x.shape[0] };
       }),
     );
@@ -472,13 +472,15 @@ export class Trainer {
     if (isTensorPair(data) && data[0].shape[0] !== data[1].shape[0]) {
       throw new ShapeError(`evaluate: inputs and targets must have the same number of samples; got ${data[0].shape[0]} and ${data[1].shape[0]}`);
     }
-    for (const m of this.metrics) m.reset();
+    // Counts of its own (clones), so a fit running meanwhile keeps its metrics' counts.
+    const metrics = this.metrics.map((m) => m.clone?.() ?? m);
+    for (const m of metrics) m.reset();
     const inEvalMode = modeRunner(this.model, false);
     let lossSum = 0;
     let count = 0;
     const pair = isTensorPair(data) ? ([data[0].contiguous(), data[1].contiguous()] as const) : data;
     for await (const [x, y] of this.batches(pair, batchSize, false)) {
-      const logs = inEvalMode(() => this.evalStep(x, y));
+      const logs = inEvalMode(() => this.evalStep(x, y, metrics));
       if (isTensorPair(pair) || pair instanceof DataLoader) {
         x.dispose();
         y.dispose();
@@ -489,7 +491,7 @@ export class Trainer {
     }
     if (count === 0) throw new ValueError("evaluate: the data is empty");
     const logs: Logs = { loss: lossSum / count };
-    for (const m of this.metrics) logs[m.name] = m.result();
+    for (const m of metrics) logs[m.name] = m.result();
     return logs;
   }
 

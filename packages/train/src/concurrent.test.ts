@@ -38,10 +38,10 @@ function model(): Sequential {
   ]);
 }
 
-type Concurrent = "none" | "evaluate" | "predict";
+type Concurrent = "none" | "evaluate" | "predict" | "trainer.evaluate";
 
 /** The same seeded fit, with evaluate or predict calls started at every batch and from a 1 ms interval. */
-async function run(concurrent: Concurrent, options: { loader?: boolean; validation?: boolean } = {}) {
+async function run(concurrent: Concurrent, options: { loader?: boolean; validation?: boolean; metrics?: boolean } = {}) {
   manualSeed(7);
   const net = model();
   const x = randn([96, 4]);
@@ -50,11 +50,12 @@ async function run(concurrent: Concurrent, options: { loader?: boolean; validati
   const predictData = randn([12, 4]);
   const valData: [Tensor, Tensor] = [randn([6, 4]), randint([6], 0, 3)];
   seen.length = 0;
-  const trainer = new Trainer(net, { loss: "crossEntropy", optimizer: sgd(net.parameters(), { lr: 0.1 }) });
+  const trainer = new Trainer(net, { loss: "crossEntropy", optimizer: sgd(net.parameters(), { lr: 0.1 }), metrics: options.metrics === true ? ["accuracy", "f1"] : [] });
   const pending: Promise<unknown>[] = [];
   const start = (): void => {
     if (concurrent === "evaluate") pending.push(evaluate(net, evalData, { loss: "crossEntropy", batchSize: 5 }));
     if (concurrent === "predict") predict(net, predictData, { batchSize: 3 });
+    if (concurrent === "trainer.evaluate") pending.push(trainer.evaluate(evalData, { batchSize: 5 }));
   };
   const callbacks: Callback[] = concurrent === "none" ? [] : [{ onBatchBegin: start, onBatchEnd: start }];
   const interval = concurrent === "none" ? null : setInterval(start, 1);
@@ -96,6 +97,17 @@ describe("fit with evaluate and predict in flight", () => {
     expect(busy.weights).toEqual(alone.weights);
   });
 
+  it("the fit's own Trainer evaluating meanwhile leaves fit's metrics alone (it counts into clones)", async () => {
+    const alone = await run("none", { metrics: true });
+    const busy = await run("trainer.evaluate", { metrics: true });
+    expect(interleaved(busy.seen, 5)).toBe(true);
+    // Before, each evaluate reset and fed the shared accuracy and f1, so fit's epoch values changed.
+    expect(busy.history.accuracy).toEqual(alone.history.accuracy);
+    expect(busy.history.f1).toEqual(alone.history.f1);
+    expect(busy.history).toEqual(alone.history);
+    expect(busy.weights).toEqual(alone.weights);
+  });
+
   it("predict during fit: each predict batch runs in eval mode, each fit step in train mode, same weights", async () => {
     const alone = await run("none");
     const busy = await run("predict");
@@ -133,7 +145,7 @@ describe("fit with evaluate and predict in flight", () => {
       onBatchEnd: () => void modes.push(net.training),
       onEpochEnd: () => void modes.push(net.training),
     };
-    const trainer = new Trainer(net, { loss: "crossEntropy", optimizer: sgd(net.parameters(), { lr: 0.1 }) });
+    const trainer = new Trainer(net, { loss: "crossEntropy", optimizer: sgd(net.parameters(), { lr: 0.1 }), metrics: options.metrics === true ? ["accuracy", "f1"] : [] });
     await trainer.fit([randn([16, 4]), randint([16], 0, 3)], { epochs: 2, batchSize: 8, progress: false, callbacks: [look], validationData: [randn([6, 4]), randint([6], 0, 3)] });
     expect(modes).toEqual([true, true, true, true, true, true]);
     expect([...net.modules()].map((m) => m.training)).toEqual([false, false, false, false, false, false, false]);

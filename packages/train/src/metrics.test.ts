@@ -76,3 +76,27 @@ describe("metrics against hand-counted values", () => {
     expect(() => toMetric("acuracy")).toThrow(/accuracy/);
   });
 });
+
+describe("clone", () => {
+  it("gives a fresh metric with the same settings and counts of its own", () => {
+    const top2 = new TopKAccuracy({ k: 2 });
+    const p = tensor([[0.5, 0.3, 0.2], [0.1, 0.2, 0.7]]);
+    const t = tensor([1, 0], { dtype: "int32" }); // class 1 is in row 0's top 2; class 0 is not in row 1's
+    top2.update(p, t);
+    const copy = top2.clone();
+    expect(copy.name).toBe("top2Accuracy");
+    expect(Number.isNaN(copy.result())).toBe(true); // nothing counted yet
+    copy.update(p, tensor([0, 2], { dtype: "int32" }));
+    expect(copy.result()).toBe(1);
+    expect(top2.result()).toBe(0.5);
+    const strict = new BinaryAccuracy({ threshold: 0.9 }).clone();
+    strict.update(tensor([0.8, 0.95]), tensor([1, 1]));
+    expect(strict.result()).toBe(0.5); // 0.8 is under the cloned threshold
+    const macro = new Precision({ average: "macro", numClasses: 3 }).clone();
+    expect(macro).toBeInstanceOf(Precision);
+    macro.update(tensor([[1, 0, 0], [0, 1, 0]]), tensor([0, 0], { dtype: "int32" }));
+    // Class 0: 1 of 1 predicted right; class 1: 0 of 1; class 2: none predicted (0): mean 1/3.
+    expect(macro.result()).toBeCloseTo(1 / 3, 12);
+    expect(new MeanSquaredError().clone()).toBeInstanceOf(MeanSquaredError);
+  });
+});

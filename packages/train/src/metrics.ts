@@ -17,6 +17,12 @@ export interface Metric {
   /** The value over every update since the last reset. */
   result(): number;
   reset(): void;
+  /**
+   * A fresh metric with the same settings. `Trainer.evaluate` counts into clones, so an
+   * evaluation running while `fit` is (a callback's, or a concurrent call's) leaves fit's counts
+   * alone; a metric without it is shared by both.
+   */
+  clone?(): Metric;
 }
 
 /**
@@ -109,6 +115,10 @@ export class Accuracy extends HitRate {
     for (let i = 0; i < p.length; i++) if (p[i] === t[i]) hits++;
     return [hits, p.length];
   }
+
+  clone(): Accuracy {
+    return new Accuracy();
+  }
 }
 
 /**
@@ -130,6 +140,10 @@ export class BinaryAccuracy extends HitRate {
   constructor(options: { threshold?: number } = {}) {
     super();
     this.threshold = options.threshold ?? 0.5;
+  }
+
+  clone(): BinaryAccuracy {
+    return new BinaryAccuracy({ threshold: this.threshold });
   }
 
   protected count(prediction: Tensor, target: Tensor): [number, number] {
@@ -164,6 +178,10 @@ export class TopKAccuracy extends HitRate {
     this.k = options.k ?? 5;
     if (!Number.isInteger(this.k) || this.k < 1) throw new ValueError(`topKAccuracy: k must be a positive integer; got ${this.k}`);
     this.name = `top${this.k}Accuracy`;
+  }
+
+  clone(): TopKAccuracy {
+    return new TopKAccuracy({ k: this.k });
   }
 
   protected count(prediction: Tensor, target: Tensor): [number, number] {
@@ -202,8 +220,15 @@ export class ConfusionMatrix implements Metric {
   private counts: number[][] = [];
   private numClasses: number;
 
+  private readonly options: { numClasses?: number };
+
   constructor(options: { numClasses?: number } = {}) {
+    this.options = { ...options };
     this.numClasses = options.numClasses ?? 0;
+  }
+
+  clone(): ConfusionMatrix {
+    return new ConfusionMatrix(this.options);
   }
 
   update(prediction: Tensor, target: Tensor): void {
@@ -261,12 +286,19 @@ abstract class ClassScore implements Metric {
   protected cm = new ConfusionMatrix();
   protected readonly average: Average;
 
+  private readonly options: { average?: Average; numClasses?: number };
+
   constructor(options: { average?: Average; numClasses?: number } = {}) {
+    this.options = { ...options };
     this.average = options.average ?? "binary";
     if (!["binary", "macro", "micro"].includes(this.average)) {
       throw new ValueError(`metric: average must be "binary", "macro" or "micro"; got ${JSON.stringify(this.average)}`);
     }
     this.cm = new ConfusionMatrix({ numClasses: options.numClasses });
+  }
+
+  clone(): Metric {
+    return new (this.constructor as new (options: { average?: Average; numClasses?: number }) => Metric)(this.options);
   }
 
   update(prediction: Tensor, target: Tensor): void {
@@ -376,6 +408,10 @@ abstract class MeanError implements Metric {
   private sum = 0;
   private count = 0;
   protected abstract term(d: number): number;
+
+  clone(): Metric {
+    return new (this.constructor as new () => Metric)();
+  }
 
   update(prediction: Tensor, target: Tensor): void {
     const p = prediction.data();
