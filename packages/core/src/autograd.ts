@@ -136,7 +136,9 @@ export function runBackward(
   const scope = inScope() ? null : startScope();
   const handedOut: Tensor[] = [];
   try {
-    withGradMode(createGraph, () => walk(roots, grads, inputs, createGraph, retainGraph, result, handedOut));
+    withGradMode(createGraph, () => {
+      walk(roots, grads, inputs, createGraph, retainGraph, result, handedOut);
+    });
     if (scope !== null) scope.keep(handedOut);
   } finally {
     scope?.close();

@@ -297,7 +297,10 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
  * @category Tensors
  */
 export function collapseAxes(shape: Shape, stridesList: readonly (readonly number[])[]): [number[], number[][]] {
-  if (!Array.isArray(shape) || !Array.isArray(stridesList) || !stridesList.every((s) => Array.isArray(s) && s.length === shape.length)) {
+  // Checked as unknown values (the types say arrays, callers may not), so nothing narrows to any[].
+  const given: unknown[] = [shape, stridesList];
+  const lists: unknown[] = Array.isArray(given[1]) ? (given[1] as unknown[]) : [];
+  if (!given.every((v) => Array.isArray(v)) || !lists.every((s) => Array.isArray(s) && s.length === shape.length)) {
     throw new ValueError(`collapseAxes: expected a shape and one stride list per operand, each as long as the shape; got ${JSON.stringify(shape) ?? String(shape)} and ${JSON.stringify(stridesList) ?? String(stridesList)}`.slice(0, 300));
   }
   const outShape: number[] = [];
