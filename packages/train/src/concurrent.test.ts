@@ -145,7 +145,7 @@ describe("fit with evaluate and predict in flight", () => {
       onBatchEnd: () => void modes.push(net.training),
       onEpochEnd: () => void modes.push(net.training),
     };
-    const trainer = new Trainer(net, { loss: "crossEntropy", optimizer: sgd(net.parameters(), { lr: 0.1 }), metrics: options.metrics === true ? ["accuracy", "f1"] : [] });
+    const trainer = new Trainer(net, { loss: "crossEntropy", optimizer: sgd(net.parameters(), { lr: 0.1 }) });
     await trainer.fit([randn([16, 4]), randint([16], 0, 3)], { epochs: 2, batchSize: 8, progress: false, callbacks: [look], validationData: [randn([6, 4]), randint([6], 0, 3)] });
     expect(modes).toEqual([true, true, true, true, true, true]);
     expect([...net.modules()].map((m) => m.training)).toEqual([false, false, false, false, false, false, false]);

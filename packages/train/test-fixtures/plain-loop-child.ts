@@ -46,4 +46,5 @@ for (let step = 1; step <= steps; step++) {
   lastLoss = mode === "tidy" ? tidy(body) : mode === "readme" ? readme() : body();
   if (step % every === 0) process.stdout.write(`${step} ${process.memoryUsage().rss} ${heapBytes()}\n`);
 }
-process.stdout.write(`done ${Math.round(performance.now() - start)} ${lastLoss}\n`);
+const cpu = process.cpuUsage();
+process.stdout.write(`done ${Math.round(performance.now() - start)} ${lastLoss} ${Math.round((cpu.user + cpu.system) / 1000)}\n`);
