@@ -147,7 +147,7 @@ export function runBackward(
   const scope = inScope() ? null : startScope();
   const handedOut: Tensor[] = [];
   try {
-    withGradMode(createGraph, () => walk(roots, grads, inputs, createGraph, retainGraph, result, handedOut));
+    withGradMode(createGraph, () => { walk(roots, grads, inputs, createGraph, retainGraph, result, handedOut); });
     if (scope !== null) scope.keep(handedOut);
   } finally {
     scope?.close();
@@ -163,7 +163,7 @@ function checkBackwardOptions(options: unknown, where: string): BackwardOptions 
   if (o.retainGraph !== undefined) checkBoolean(o.retainGraph, where, "retainGraph");
   if (o.inputs !== undefined) {
     if (!Array.isArray(o.inputs)) throw new ValueError(`${where}: inputs are not a list; expected a list of tensors, got ${describeValue(o.inputs)}`);
-    (o.inputs as unknown[]).forEach((x, i) => checkTensor(x, where, `inputs[${i}]`));
+    (o.inputs as unknown[]).forEach((x, i) => { checkTensor(x, where, `inputs[${i}]`); });
   }
   return o as BackwardOptions & { inputs?: readonly Tensor[] };
 }
@@ -265,7 +265,7 @@ export function valueAndGrad(
   checkFunction(f, "valueAndGrad", "f");
   checkBackwardOptions(options, "valueAndGrad");
   return (...xs: Tensor[]) => {
-    xs.forEach((x, i) => checkTensor(x, "grad", `argument ${i}`));
+    xs.forEach((x, i) => { checkTensor(x, "grad", `argument ${i}`); });
     // Fresh leaves that share the data, so the caller's tensors and their .grad stay untouched.
     const inputs = xs.map((x) => (options.createGraph === true && x.requiresGrad ? x : x.detach().requiresGrad_()));
     const value = withGradMode(true, () => f(...inputs));

@@ -174,6 +174,7 @@ export function full(shape: readonly number[], value: number, options: TensorOpt
  * @category Creation
  */
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  checkTensorOptions(options, "zeros");
   return full(checkShape(shape, "zeros"), 0, options);
 }
 
@@ -187,6 +188,7 @@ export function zeros(shape: readonly number[], options: TensorOptions = {}): Te
  * @category Creation
  */
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  checkTensorOptions(options, "ones");
   return full(checkShape(shape, "ones"), 1, options);
 }
 

@@ -57,7 +57,7 @@ function table(kind: string): Map<string, unknown> {
  */
 export function register<K extends RegistryKind>(kind: K, name: string, value: Registry[K]): Registry[K] {
   if (typeof name !== "string" || name.length === 0) {
-    throw new RegistryError(`register: the ${String(kind)} name is empty or not a string; expected a non-empty string, got ${describeValue(name)}`);
+    throw new RegistryError(`register: the ${kind} name is empty or not a string; expected a non-empty string, got ${describeValue(name)}`);
   }
   const t = table(kind);
   if (t.has(name)) throw new RegistryError(`register: ${kind} "${name}" is already registered; choose another name`);

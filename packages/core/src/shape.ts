@@ -10,6 +10,9 @@ import { ShapeError, ValueError, describeValue, formatShape } from "./errors.js"
  */
 export type Shape = readonly number[];
 
+// Array.isArray narrows a readonly array to any[]; this keeps the element type.
+const isList = (v: unknown): boolean => Array.isArray(v);
+
 function notAShape(value: unknown, where: string): never {
   throw new ValueError(`${where}: the shape is not a list of sizes; expected e.g. [2, 3], got ${describeValue(value)}`);
 }
@@ -24,7 +27,7 @@ function notAShape(value: unknown, where: string): never {
  * @category Tensors
  */
 export function sizeOf(shape: Shape): number {
-  if (!Array.isArray(shape)) notAShape(shape, "sizeOf");
+  if (!isList(shape)) notAShape(shape, "sizeOf");
   let n = 1;
   for (const d of shape) n *= d;
   return n;
@@ -40,7 +43,7 @@ export function sizeOf(shape: Shape): number {
  * @category Tensors
  */
 export function contiguousStrides(shape: Shape): number[] {
-  if (!Array.isArray(shape)) notAShape(shape, "contiguousStrides");
+  if (!isList(shape)) notAShape(shape, "contiguousStrides");
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -61,8 +64,8 @@ export function contiguousStrides(shape: Shape): number[] {
  * @category Tensors
  */
 export function isContiguous(shape: Shape, strides: readonly number[]): boolean {
-  if (!Array.isArray(shape)) notAShape(shape, "isContiguous");
-  if (!Array.isArray(strides)) throw new ValueError(`isContiguous: the strides are not a list; expected e.g. [3, 1], got ${describeValue(strides)}`);
+  if (!isList(shape)) notAShape(shape, "isContiguous");
+  if (!isList(strides)) throw new ValueError(`isContiguous: the strides are not a list; expected e.g. [3, 1], got ${describeValue(strides)}`);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     if (shape[i] !== 1 && strides[i] !== s) return false;
@@ -221,8 +224,8 @@ export function checkView(shape: readonly number[], strides: readonly number[], 
  * @category Tensors
  */
 export function broadcastShapes(a: Shape, b: Shape, where: string): number[] {
-  if (!Array.isArray(a)) notAShape(a, String(where));
-  if (!Array.isArray(b)) notAShape(b, String(where));
+  if (!isList(a)) notAShape(a, where);
+  if (!isList(b)) notAShape(b, where);
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
@@ -268,7 +271,7 @@ export function normalizeAxis(axis: number, rank: number, where: string): number
  */
 export function normalizeAxes(axes: number | readonly number[] | undefined, rank: number, where: string): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
-  if (typeof axes !== "number" && !Array.isArray(axes)) {
+  if (typeof axes !== "number" && !isList(axes)) {
     throw new ValueError(`${where}: the axes are not an axis or a list of axes; expected e.g. 0 or [0, 2], got ${describeValue(axes)}`);
   }
   const list = typeof axes === "number" ? [axes] : axes;
@@ -290,8 +293,8 @@ export function normalizeAxes(axes: number | readonly number[] | undefined, rank
  * @category Tensors
  */
 export function shapesEqual(a: Shape, b: Shape): boolean {
-  if (!Array.isArray(a)) notAShape(a, "shapesEqual");
-  if (!Array.isArray(b)) notAShape(b, "shapesEqual");
+  if (!isList(a)) notAShape(a, "shapesEqual");
+  if (!isList(b)) notAShape(b, "shapesEqual");
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -313,7 +316,7 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
  * @category Tensors
  */
 export function collapseAxes(shape: Shape, stridesList: readonly (readonly number[])[]): [number[], number[][]] {
-  if (!Array.isArray(shape) || !Array.isArray(stridesList) || !stridesList.every((s) => Array.isArray(s) && s.length === shape.length)) {
+  if (!isList(shape) || !isList(stridesList) || !stridesList.every((s) => isList(s) && s.length === shape.length)) {
     throw new ValueError(`collapseAxes: expected a shape and one stride list per operand, each as long as the shape; got ${JSON.stringify(shape) ?? String(shape)} and ${JSON.stringify(stridesList) ?? String(stridesList)}`.slice(0, 300));
   }
   const outShape: number[] = [];

@@ -160,8 +160,7 @@ const fusedLinearOp = defineOp({
   forward: (x: Tensor, w: Tensor, b: Tensor | null, activation: LinearActivation) => {
     checkLinear(x, w, b, activation);
     if (x.rank !== 2) throw new ShapeError(`linear: the op takes an input [M, K]; expected 2 axes, got ${formatShape(x.shape)} (the linear function takes [..., K])`);
-    const fast = kernels().linear;
-    if (fast !== undefined && fusable(x, w, b)) return fast(x, w, b, activation);
+    if (kernels().linear !== undefined && fusable(x, w, b)) return kernels().linear!(x, w, b, activation);
     // Without the fused kernel (the registry's op on the JS backend, or other dtypes): the same maths in ops.
     const z = matmulOp(x, transpose(w));
     const y = b === null ? z : z.add(b);

@@ -356,13 +356,15 @@ function checkRanges(shape: readonly number[], ranges: unknown, where: string): 
   const window: number[] = [];
   ranges.forEach((r: unknown, axis) => {
     const { start, step, count, drop } = (typeof r === "object" && r !== null ? r : {}) as Partial<AxisRange>;
-    const n = shape[axis];
-    const integral = Number.isSafeInteger(start) && Number.isSafeInteger(step) && Number.isSafeInteger(count) && typeof drop === "boolean";
-    const last = (start as number) + ((count as number) - 1) * (step as number);
-    if (!integral || step === 0 || count! < 0 || (drop! && count !== 1) || (count! > 0 && (start! < 0 || start! >= n || last < 0 || last >= n))) {
-      throw new ShapeError(`${where}: axis ${axis}: the range ${describeValue(r)} ${integral ? `(${JSON.stringify(r)})` : ""} is not inside the axis of size ${n} in ${formatShape(shape)}; expected integer start, step (not 0) and count with every index in [0, ${n}), and drop only for a count of 1`);
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(step) || step === 0 || !Number.isSafeInteger(count) || count! < 0 || typeof drop !== "boolean" || (drop && count !== 1)) {
+      throw new ValueError(`${where}: axis ${axis}: the range is malformed; expected { start, step, count, drop } with integer start, step (not 0) and count (>= 0), and drop only for a count of 1, got ${describeValue(r)}`);
     }
-    if (!drop!) window.push(count!);
+    const n = shape[axis];
+    const last = start! + (count! - 1) * step!;
+    if (count! > 0 && (start! < 0 || start! >= n || last < 0 || last >= n)) {
+      throw new ShapeError(`${where}: axis ${axis}: the range (start ${start}, step ${step}, count ${count}) reaches index ${start! < 0 || start! >= n ? start : last}; expected every index inside the axis of size ${n} in ${formatShape(shape)}`);
+    }
+    if (!drop) window.push(count!);
   });
   return window;
 }

@@ -155,8 +155,7 @@ const conv2dBiasOp = defineOp({
     checkFloatOperand(b, 1, "conv2dBias", "bias");
     if (b.shape[0] !== shape[1]) throw new ShapeError(`conv2dBias: bias does not fit the weight ${formatShape(w.shape)}; expected [${shape[1]}], got ${formatShape(b.shape)}`);
     if (b.dtype !== x.dtype) throw new DTypeError(`conv2dBias: bias differs in dtype from the input; expected ${x.dtype}, got ${b.dtype}`);
-    const fused = kernels().conv2dBias;
-    if (fused !== undefined) return fused(x, w, b, attrs);
+    if (kernels().conv2dBias !== undefined) return kernels().conv2dBias!(x, w, b, attrs);
     // The registry's op on a backend without the fused kernel: the same maths in two kernels.
     const y = kernels().conv2d(x, w, attrs);
     const bias = broadcastView(b.reshape([1, shape[1], 1, 1]), shape);
