@@ -168,9 +168,13 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
 
 /** Checks axes in the form permute records: a permutation of [0, rank). */
 function checkPermutation(axes: unknown, rank: number, where: string): void {
-  const seen = new Array<boolean>(rank).fill(false);
-  const ok = Array.isArray(axes) && axes.length === rank &&
-    axes.every((a: unknown) => typeof a === "number" && Number.isInteger(a) && a >= 0 && a < rank && !seen[a] && (seen[a] = true));
+  // rank distinct integers in [0, rank) (ranks are small: no allocation on this hot path).
+  let ok = Array.isArray(axes) && axes.length === rank;
+  for (let i = 0; ok && i < rank; i++) {
+    const a: unknown = (axes as unknown[])[i];
+    ok = typeof a === "number" && Number.isInteger(a) && a >= 0 && a < rank;
+    for (let j = 0; ok && j < i; j++) ok = (axes as unknown[])[j] !== a;
+  }
   if (!ok) throw new ShapeError(`${where}: axes are not a permutation of the ${rank} axes; expected each of 0 to ${rank - 1} once, got ${describeValue(axes)}`);
 }
 
