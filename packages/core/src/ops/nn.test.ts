@@ -354,6 +354,11 @@ describe("bad arguments raise named errors (issue 16)", () => {
     expect(() => op("softmax")(tensor([1]), "a")).toThrow('softmax: axis is not an integer; expected an axis in [0, 1), got "a"');
     expect(() => op("logSoftmax")(tensor([1], { dtype: "int32" }), 0)).toThrow(DTypeError);
     expect(() => op("embedding")(ones([3, 2]), tensor([0], { dtype: "int32" }), 7)).toThrow("embedding: paddingIdx is not a row; expected -1 (none) or a row in [0, 3), got 7");
+    // An index past its plane of 2 x 2: native refused it, the JS kernel dropped the gradient and wasm wrote past its result.
+    const index = (v: number) => tensor([v], { dtype: "int32", shape: [1, 1, 1, 1] });
+    expect(() => op("maxPool2dBackward")(ones([1, 1, 1, 1]), index(4), [1, 1, 2, 2])).toThrow("maxPool2dBackward: index 4 at position 0 is outside its plane; expected -1 or an index in [0, 4)");
+    expect(() => op("maxPool2dBackward")(ones([1, 1, 1, 1]), index(0), [2, 1, 2, 2])).toThrow(ShapeError);
+    expect(op("maxPool2dBackward")(ones([1, 1, 1, 1]), index(2), [1, 1, 2, 2]).toArray()).toEqual([[[[0, 0], [1, 0]]]]);
   });
   it("options that are not objects or flags that are not booleans: ValueError", () => {
     expect(() => dropout(tensor([1]), null as never)).toThrow("dropout: options are not an object; expected e.g. { p: 0.5 }, got null");
