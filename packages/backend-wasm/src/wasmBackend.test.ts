@@ -727,6 +727,22 @@ describe("wasm backend input checks", () => {
     expect(() => wasm().conv2d(x, makeTensor(wasm(), "float32", [1, 1, 1, 1], [1]), attrs)).toThrow(/^wasm backend: result: shape \[1, 1, 2097154, 2097154\] has 4398054899716 elements; expected at most 2147483647/);
   });
 
+  it("maxPool2dBackward refuses an index past its plane and operands that do not fit (the kernel wrote wherever an index pointed before)", () => {
+    // Before: index 1e6 trapped with an unnamed RuntimeError "memory access out of bounds"; a
+    // smaller one (here 4 in a plane of 4) added into memory after the result, unchecked.
+    const g = makeTensor(wasm(), "float32", [1, 1, 1, 1], [1]);
+    for (const bad of [4, 1e6, -2]) {
+      expect(() => wasm().maxPool2dBackward(g, makeTensor(wasm(), "int32", [1, 1, 1, 1], [bad]), [1, 1, 2, 2])).toThrow(ValueError);
+    }
+    expect(() => wasm().maxPool2dBackward(g, makeTensor(wasm(), "int32", [1, 1, 1, 1], [4]), [1, 1, 2, 2]))
+      .toThrow("maxPool2dBackward: index 4 at position 0 is outside its plane; expected -1 or an index in [0, 4)");
+    expect(() => wasm().maxPool2dBackward(g, makeTensor(wasm(), "int32", [1, 1, 1, 1], [0]), [2, 1, 2, 2]))
+      .toThrow("maxPool2dBackward: the gradient [1, 1, 1, 1] and indices [1, 1, 1, 1] do not fit the input [2, 1, 2, 2]; expected both [2, 1, OH, OW]");
+    // Index 3 is the last of the plane: the gradient lands there; -1 (a window of padding only) adds nothing.
+    expect(readValues(wasm().maxPool2dBackward(g, makeTensor(wasm(), "int32", [1, 1, 1, 1], [3]), [1, 1, 2, 2]))).toEqual([0, 0, 0, 1]);
+    expect(readValues(wasm().maxPool2dBackward(g, makeTensor(wasm(), "int32", [1, 1, 1, 1], [-1]), [1, 1, 2, 2]))).toEqual([0, 0, 0, 0]);
+  });
+
   it("gather and scatterAdd reject an index larger than x off the axis, or than src", () => {
     const x = makeTensor(wasm(), "float32", [2, 3], [1, 2, 3, 4, 5, 6]);
     expect(() => wasm().gather(x, 0, makeTensor(wasm(), "int32", [1, 4], [0, 0, 0, 0])))

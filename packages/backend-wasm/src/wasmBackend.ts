@@ -649,10 +649,24 @@ export function createWasmBackend(): Backend {
       return adopt(js.maxPool2dBackward(gy, indices, inputShape));
     }
     const [n, c, h, w] = inputShape;
-    const out = newTensor(inputShape, "float32");
-    if (out.size === 0) return out;
+    if (gy.shape[0] !== n || gy.shape[1] !== c || !shapesEqual(indices.shape, gy.shape)) {
+      throw new ShapeError(`maxPool2dBackward: the gradient ${formatShape(gy.shape)} and indices ${formatShape(indices.shape)} do not fit the input ${formatShape(inputShape)}; expected both [${n}, ${c}, OH, OW]`);
+    }
     return run(() => {
-      k.maxPoolBackwardF32(n * c, h * w, gy.shape[2] * gy.shape[3], densePtr(gy), densePtr(indices), ptrOf(out));
+      const ip = densePtr(indices);
+      // The kernel adds at each index without a bound check: an index past its plane (from the
+      // registry's op or a direct kernel call) would write over other memory of the module.
+      const i32 = heap.i32;
+      const base = ip >> 2;
+      const hw = h * w;
+      for (let i = 0; i < indices.size; i++) {
+        const at = i32[base + i];
+        if (at >= hw || at < -1) throw new ValueError(`maxPool2dBackward: index ${at} at position ${i} is outside its plane; expected -1 or an index in [0, ${hw})`);
+      }
+      const gp = densePtr(gy);
+      const out = newTensor(inputShape, "float32");
+      if (out.size === 0) return out;
+      k.maxPoolBackwardF32(n * c, hw, gy.shape[2] * gy.shape[3], gp, ip, ptrOf(out));
       return out;
     });
   };

@@ -3,6 +3,7 @@ import {
   DTypeError, RegistryError, Tensor, ValueError, defineOp, grad, gradCheck, isGradEnabled, noGrad, ones, scalar, tensor, unregister,
   valueAndGrad, withGradMode,
 } from "./index.js";
+import { StateError, runBackward } from "./index.js";
 
 const f64 = (data: number[], requiresGrad = true): Tensor => tensor(data, { dtype: "float64", requiresGrad });
 
@@ -229,5 +230,28 @@ describe("gradCheck", () => {
     expect(gradCheck((x) => frozen(x), [f64([1, 2], false)])).toBe(true);
     expect(() => gradCheck((x) => frozen(x), [f64([1, 2], false)], { secondOrder: true })).toThrow(/gradCheck/);
     expect(() => gradCheck((x) => x, [1 as unknown as Tensor])).toThrow(ValueError);
+  });
+});
+
+describe("bad arguments raise named errors (issue 16)", () => {
+  it("callbacks that are not functions: ValueError (TypeError 'fn is not a function' before)", () => {
+    expect(() => withGradMode(true, 3 as never)).toThrow(ValueError);
+    expect(() => withGradMode(true, 3 as never)).toThrow("withGradMode: fn is not a function; expected a function, got 3");
+    expect(() => withGradMode("yes" as never, () => 1)).toThrow('withGradMode: enabled is not a boolean; expected true or false, got "yes"');
+    expect(isGradEnabled()).toBe(true);
+    expect(() => noGrad(null as never)).toThrow("noGrad: fn is not a function; expected a function, got null");
+    expect(() => grad(3 as never)).toThrow("grad: f is not a function; expected a function, got 3");
+    expect(() => valueAndGrad(() => 3 as never)(tensor([1]))).toThrow("grad: the function's result is not a tensor; expected a tensor, got 3");
+    expect(() => gradCheck(tensor([1]) as never, [])).toThrow("gradCheck: fn is not a function; expected a function, got a float32 tensor [1]");
+    expect(() => gradCheck((x) => x, [tensor([1])], null as never)).toThrow("gradCheck: options are not an object; expected e.g. { eps: 1e-6 }, got null");
+  });
+  it("backward's engine and options check their arguments (TypeError 'roots.forEach is not a function' before)", () => {
+    expect(() => runBackward("x" as never, [])).toThrow('backward: roots and gradients are not two lists of one length; expected e.g. [loss] and [ones], got "x" and []');
+    expect(() => runBackward([3 as never], [tensor([1])])).toThrow("backward: root 0 is not a tensor; expected a tensor, got 3");
+    const y = f64([2]).square().sum();
+    expect(() => { y.backward(undefined, null as never); }).toThrow("backward: options are not an object; expected e.g. { retainGraph: true }, got null");
+    expect(() => { y.backward(undefined, { retainGraph: 1 as never }); }).toThrow(ValueError);
+    y.backward();
+    expect(() => { y.backward(); }).toThrow(StateError);
   });
 });

@@ -10,6 +10,8 @@ import { ShapeError, StateError, ValueError, formatShape } from "./errors.js";
 import { shapesEqual } from "./shape.js";
 import { full } from "./creation.js";
 import { inScope, startScope } from "./scope.js";
+import { checkBoolean, checkFunction, checkOptions, checkTensor } from "./validate.js";
+import { describeValue } from "./errors.js";
 
 let gradEnabled = true;
 
@@ -36,6 +38,8 @@ export function isGradEnabled(): boolean {
  * @category Autograd
  */
 export function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  checkBoolean(enabled, "withGradMode", "enabled");
+  checkFunction(fn, "withGradMode");
   const previous = gradEnabled;
   gradEnabled = enabled;
   try {
@@ -57,6 +61,7 @@ export function withGradMode<T>(enabled: boolean, fn: () => T): T {
  * @category Autograd
  */
 export function noGrad<T>(fn: () => T): T {
+  checkFunction(fn, "noGrad");
   return withGradMode(false, fn);
 }
 
@@ -113,11 +118,17 @@ export function runBackward(
   rootGrads: readonly Tensor[],
   options: BackwardOptions & { inputs?: readonly Tensor[] } = {},
 ): Map<Tensor, Tensor> {
-  const createGraph = options.createGraph ?? false;
-  const retainGraph = options.retainGraph ?? createGraph;
-  const inputs = options.inputs === undefined ? null : new Set(options.inputs);
+  const options_ = checkBackwardOptions(options, "backward");
+  if (!Array.isArray(roots) || !Array.isArray(rootGrads) || roots.length !== rootGrads.length) {
+    throw new ValueError(`backward: roots and gradients are not two lists of one length; expected e.g. [loss] and [ones], got ${describeValue(roots)} and ${describeValue(rootGrads)}`);
+  }
+  const createGraph = options_.createGraph ?? false;
+  const retainGraph = options_.retainGraph ?? createGraph;
+  const inputs = options_.inputs === undefined ? null : new Set(options_.inputs);
   const grads = new Map<Tensor, Tensor>();
   roots.forEach((r, i) => {
+    checkTensor(r, "backward", `root ${i}`);
+    checkTensor(rootGrads[i], "backward", `gradient ${i}`);
     if (!r.requiresGrad) {
       throw new StateError(
         `backward: the ${r.describe()} does not require gradients; expected requiresGrad: true on one of its inputs, got none (or it was computed under noGrad)`,
@@ -144,6 +155,19 @@ export function runBackward(
     scope?.close();
   }
   return result;
+}
+
+/** Checks backward's options: an object whose flags are booleans (and inputs a list of tensors). */
+function checkBackwardOptions(options: unknown, where: string): BackwardOptions & { inputs?: readonly Tensor[] } {
+  checkOptions(options, where, "{ retainGraph: true }");
+  const o = options as BackwardOptions & { inputs?: unknown };
+  if (o.createGraph !== undefined) checkBoolean(o.createGraph, where, "createGraph");
+  if (o.retainGraph !== undefined) checkBoolean(o.retainGraph, where, "retainGraph");
+  if (o.inputs !== undefined) {
+    if (!Array.isArray(o.inputs)) throw new ValueError(`${where}: inputs are not a list; expected a list of tensors, got ${describeValue(o.inputs)}`);
+    (o.inputs as unknown[]).forEach((x, i) => { checkTensor(x, where, `inputs[${i}]`); });
+  }
+  return o as BackwardOptions & { inputs?: readonly Tensor[] };
 }
 
 function walk(
@@ -219,6 +243,8 @@ function addGrad(grads: Map<Tensor, Tensor>, x: unknown, g: Tensor | null | unde
  * @category Autograd
  */
 export function grad(f: (...xs: Tensor[]) => Tensor, options: BackwardOptions = {}): (...xs: Tensor[]) => Tensor[] {
+  checkFunction(f, "grad", "f");
+  checkBackwardOptions(options, "grad");
   return (...xs: Tensor[]) => valueAndGrad(f, options)(...xs).grads;
 }
 
@@ -238,10 +264,14 @@ export function valueAndGrad(
   f: (...xs: Tensor[]) => Tensor,
   options: BackwardOptions = {},
 ): (...xs: Tensor[]) => { value: Tensor; grads: Tensor[] } {
+  checkFunction(f, "valueAndGrad", "f");
+  checkBackwardOptions(options, "valueAndGrad");
   return (...xs: Tensor[]) => {
+    xs.forEach((x, i) => { checkTensor(x, "grad", `argument ${i}`); });
     // Fresh leaves that share the data, so the caller's tensors and their .grad stay untouched.
     const inputs = xs.map((x) => (options.createGraph === true && x.requiresGrad ? x : x.detach().requiresGrad_()));
     const value = withGradMode(true, () => f(...inputs));
+    checkTensor(value, "grad", "the function's result");
     if (value.size !== 1) {
       throw new ValueError(`grad: the function must return a one-element tensor (a loss); got ${value.describe()}`);
     }

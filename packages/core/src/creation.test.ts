@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DTypeError, ShapeError, ValueError, arange, empty, eye, full, fullLike, linspace, ones, onesLike, scalar, tensor, zeros, zerosLike } from "./index.js";
+import { Generator, normal, rand } from "./index.js";
 
 describe("tensor()", () => {
   it("infers shape and dtype from nested arrays", () => {
@@ -74,5 +75,17 @@ describe("filled tensors and ranges", () => {
     expect(() => linspace(0, 1, 2.5)).toThrow(ValueError);
     expect(() => arange(0, 1, 0)).toThrow(ValueError);
     expect(() => arange(0, Infinity)).toThrow(ValueError);
+  });
+});
+
+describe("bad arguments raise named errors (issue 16)", () => {
+  it("options, fill values, generators and tensors of the wrong type: ValueError (TypeErrors before)", () => {
+    expect(() => tensor([1], null as never)).toThrow('tensor: options are not an object; expected e.g. { dtype: "float32", requiresGrad: true }, got null');
+    expect(() => zeros([1], { requiresGrad: "yes" as never })).toThrow('zeros: requiresGrad is not a boolean; expected true or false, got "yes"');
+    expect(() => zerosLike(undefined as never)).toThrow("zerosLike: input is not a tensor; expected a tensor, got undefined");
+    expect(() => full([2], "abc" as never)).toThrow('full: the fill value is not a number; expected a number, got "abc"');
+    expect(() => rand([2], { generator: 3 as never })).toThrow("rand: generator is not a Generator; expected e.g. new Generator(0), got 3");
+    expect(() => normal([2], "a" as never)).toThrow(ValueError);
+    expect(rand([2], { generator: new Generator(1) }).shape).toEqual([2]);
   });
 });

@@ -7,8 +7,9 @@ import { assertDType } from "./dtype.js";
 import { kernels } from "./backend/backend.js";
 import { Tensor } from "./tensor.js";
 import type { NestedArray } from "./tensor.js";
-import { ShapeError, ValueError, formatShape } from "./errors.js";
+import { ShapeError, ValueError, describeValue, formatShape } from "./errors.js";
 import { MAX_RANK, checkShape, sizeOf } from "./shape.js";
+import { checkTensor, checkTensorOptions } from "./validate.js";
 
 /**
  * Options shared by the creation functions.
@@ -32,6 +33,7 @@ export interface TensorOptions {
  * @category Creation
  */
 export function empty(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  checkTensorOptions(options, "empty");
   const s = checkShape(shape, "empty");
   const dtype = options.dtype ?? "float32";
   assertDType(dtype, "empty");
@@ -96,6 +98,7 @@ function firstLeaf(data: unknown): unknown {
  */
 export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], options: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
   const where = "tensor";
+  checkTensorOptions(options, where);
   if (ArrayBuffer.isView(data)) {
     const arr = data;
     const dtype = options.dtype ?? dtypeOfArray(arr);
@@ -153,6 +156,8 @@ export function scalar(value: number | boolean, options: TensorOptions = {}): Te
  * @category Creation
  */
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  checkTensorOptions(options, "full");
+  if (typeof value !== "number" && typeof value !== "boolean") throw new ValueError(`full: the fill value is not a number; expected a number, got ${describeValue(value)}`);
   const t = empty(checkShape(shape, "full"), { dtype: options.dtype });
   t.storage.data.fill(options.dtype === "bool" ? +(value !== 0) : value);
   if (options.requiresGrad === true) t.requiresGrad = true;
@@ -169,6 +174,7 @@ export function full(shape: readonly number[], value: number, options: TensorOpt
  * @category Creation
  */
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  checkTensorOptions(options, "zeros");
   return full(checkShape(shape, "zeros"), 0, options);
 }
 
@@ -182,6 +188,7 @@ export function zeros(shape: readonly number[], options: TensorOptions = {}): Te
  * @category Creation
  */
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  checkTensorOptions(options, "ones");
   return full(checkShape(shape, "ones"), 1, options);
 }
 
@@ -195,6 +202,8 @@ export function ones(shape: readonly number[], options: TensorOptions = {}): Ten
  * @category Creation
  */
 export function zerosLike(x: Tensor, options: TensorOptions = {}): Tensor {
+  checkTensor(x, "zerosLike");
+  checkTensorOptions(options, "zerosLike");
   return full(x.shape, 0, { dtype: x.dtype, ...options });
 }
 
@@ -208,6 +217,8 @@ export function zerosLike(x: Tensor, options: TensorOptions = {}): Tensor {
  * @category Creation
  */
 export function onesLike(x: Tensor, options: TensorOptions = {}): Tensor {
+  checkTensor(x, "onesLike");
+  checkTensorOptions(options, "onesLike");
   return full(x.shape, 1, { dtype: x.dtype, ...options });
 }
 
@@ -221,6 +232,8 @@ export function onesLike(x: Tensor, options: TensorOptions = {}): Tensor {
  * @category Creation
  */
 export function fullLike(x: Tensor, value: number, options: TensorOptions = {}): Tensor {
+  checkTensor(x, "fullLike");
+  checkTensorOptions(options, "fullLike");
   return full(x.shape, value, { dtype: x.dtype, ...options });
 }
 
@@ -237,6 +250,7 @@ export function fullLike(x: Tensor, value: number, options: TensorOptions = {}):
  * @category Creation
  */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+  checkTensorOptions(options, "arange");
   if (end === undefined) {
     end = start;
     start = 0;
@@ -262,7 +276,9 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
  * @category Creation
  */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+  checkTensorOptions(options, "linspace");
   if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: steps must be a non-negative integer; got ${steps}`);
+  if (typeof start !== "number" || typeof end !== "number") throw new ValueError(`linspace: the ends are not numbers; expected two numbers, got ${describeValue(start)} and ${describeValue(end)}`);
   const t = empty(checkShape([steps], "linspace"), options);
   const d = t.storage.data;
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
@@ -281,6 +297,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
  * @category Creation
  */
 export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
+  checkTensorOptions(options, "eye");
   const t = zeros(checkShape([n, m], "eye"), { dtype: options.dtype });
   const d = t.storage.data;
   for (let i = 0; i < Math.min(n, m); i++) d[i * m + i] = 1;

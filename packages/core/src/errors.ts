@@ -96,5 +96,56 @@ export class StateError extends Error {
  * @category Errors
  */
 export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(", ")}]`;
+  // Messages print whatever a caller passed as a shape; a message must never throw itself.
+  return Array.isArray(shape) ? `[${shape.join(", ")}]` : describeValue(shape);
+}
+
+/**
+ * Describes any value briefly for an error message's `got ...` part: numbers and booleans as
+ * written, strings quoted (long ones cut), short lists of plain values in brackets, tensors by
+ * dtype and shape, other values by kind. Never throws and never prints more than about 80 characters.
+ * @example
+ * ```ts
+ * import { describeValue } from "@backprop/core";
+ * describeValue(null);              // "null"
+ * describeValue("sum");             // "\"sum\""
+ * describeValue([2, 3]);            // "[2, 3]"
+ * describeValue({ axis: 1 });       // "an object { axis }"
+ * describeValue(() => 1);           // "a function"
+ * ```
+ * @category Errors
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case "number":
+      return Object.is(value, -0) ? "-0" : String(value);
+    case "string":
+      return value.length <= 40 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 40))}... (${value.length} characters)`;
+    case "bigint":
+      return `${value}n`;
+    case "function":
+      return "a function";
+    case "symbol":
+      return "a symbol";
+    case "undefined":
+    case "boolean":
+      return String(value);
+  }
+  if (value === null) return "null";
+  const v = value as Record<string, unknown>;
+  if (v.__isTensor === true) {
+    const shape = Array.isArray(v.shape) ? `[${(v.shape as unknown[]).slice(0, 8).join(", ")}${v.shape.length > 8 ? ", ..." : ""}]` : "of no shape";
+    return `a ${String(v.dtype)} tensor ${shape}`;
+  }
+  if (Array.isArray(value)) {
+    const plain = value.length <= 8 && value.every((x) => x === null || (typeof x !== "object" && typeof x !== "function"));
+    return plain ? `[${value.map(describeValue).join(", ")}]`.slice(0, 80) : `an array of ${value.length} items`;
+  }
+  let keys: string[];
+  try {
+    keys = Object.keys(value as object);
+  } catch {
+    return "an object";
+  }
+  return keys.length === 0 ? "an empty object {}" : `an object { ${keys.slice(0, 5).join(", ")}${keys.length > 5 ? ", ..." : ""} }`.slice(0, 80);
 }

@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { arange, formatTensor, ones, scalar, tensor, zeros } from "./index.js";
+import { ValueError } from "./index.js";
 
 describe("formatTensor", () => {
   it("matrices of integral floats, aligned", () => {
@@ -64,5 +65,16 @@ describe("formatTensor", () => {
     const t = tensor([1, 2]);
     expect(inspect(t)).toBe("tensor([1., 2.])");
     expect(String(t)).toBe("tensor([1., 2.])");
+  });
+});
+
+describe("bad arguments raise named errors (issue 16)", () => {
+  it("formatTensor checks its tensor, its view and its options (TypeError 't.data is not a function', RangeError from toFixed before)", () => {
+    expect(() => formatTensor(null as never)).toThrow("formatTensor: input is not a tensor; expected a tensor, got null");
+    expect(() => formatTensor(tensor([1]), { precision: 1e300 })).toThrow("formatTensor: precision is not a number of digits; expected an integer in [0, 100], got 1e+300");
+    expect(() => formatTensor(tensor([1]), null as never)).toThrow(ValueError);
+    const forged = tensor([1, 2]);
+    Object.assign(forged, { shape: [0, 3], strides: [NaN], offset: 0.5, size: 0 });
+    expect(() => forged.toString()).toThrow("formatTensor: strides must be one safe integer per axis of [0, 3]; got [NaN]");
   });
 });

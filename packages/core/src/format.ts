@@ -5,6 +5,9 @@
  */
 import type { Tensor } from "./tensor.js";
 import { isFloat } from "./dtype.js";
+import { ValueError, describeValue } from "./errors.js";
+import { checkNumber, checkOptions, checkTensor } from "./validate.js";
+import { checkTensorView } from "./backend/checkedBackend.js";
 
 /**
  * Options of {@link formatTensor}; the defaults are PyTorch's.
@@ -124,11 +127,21 @@ function shownValues(data: ArrayLike<number>, shape: readonly number[], summariz
  * @category Tensors
  */
 export function formatTensor(t: Tensor, options: FormatOptions = {}): string {
+  checkTensor(t, "formatTensor");
+  checkOptions(options, "formatTensor", "{ precision: 2 }");
   const precision = options.precision ?? 4;
   const threshold = options.threshold ?? 1000;
   const edge = options.edgeItems ?? 3;
   const lineWidth = options.lineWidth ?? 80;
+  // toFixed and toExponential take 0 to 100 digits.
+  if (!Number.isInteger(precision) || precision < 0 || precision > 100) {
+    throw new ValueError(`formatTensor: precision is not a number of digits; expected an integer in [0, 100], got ${describeValue(precision)}`);
+  }
+  checkNumber(threshold, "formatTensor", "threshold");
+  checkNumber(edge, "formatTensor", "edgeItems");
+  checkNumber(lineWidth, "formatTensor", "lineWidth");
   if (t.isDisposed) return `tensor(<disposed ${t.describe()}>)`;
+  checkTensorView(t, "formatTensor");
   const prefix = "tensor(";
   const indent = prefix.length;
   const shape = t.shape;

@@ -7,7 +7,8 @@ import { Tensor } from "./tensor.js";
 import { isFloat } from "./dtype.js";
 import { noGrad, valueAndGrad } from "./autograd.js";
 import { Generator } from "./random.js";
-import { ValueError } from "./errors.js";
+import { ValueError, describeValue } from "./errors.js";
+import { checkFunction, checkNumber, checkOptions } from "./validate.js";
 import { keep, tidy } from "./scope.js";
 
 /**
@@ -51,12 +52,17 @@ function coords(index: number, shape: readonly number[]): string {
  * @category Autograd
  */
 export function gradCheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradCheckOptions = {}): boolean {
+  checkFunction(fn, "gradCheck");
+  checkOptions(options, "gradCheck", "{ eps: 1e-6 }");
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
+  checkNumber(eps, "gradCheck", "eps");
+  checkNumber(atol, "gradCheck", "atol");
+  checkNumber(rtol, "gradCheck", "rtol");
   const given: unknown = inputs;
   if (!Array.isArray(given) || inputs.some((x) => !(x instanceof Tensor))) {
-    throw new ValueError("gradCheck: inputs must be an array of tensors");
+    throw new ValueError(`gradCheck: inputs are not a list of tensors; expected e.g. [tensor([1, 2])], got ${describeValue(given)}`);
   }
   const xs = inputs.map((x) => (isFloat(x.dtype) ? noGrad(() => x.cast("float64").contiguous().clone()) : x));
   const checked = xs.map((x, i) => isFloat(inputs[i].dtype) && x.size > 0);

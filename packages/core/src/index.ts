@@ -8,6 +8,7 @@ import { createJsBackend } from "./backend/js/index.js";
 export * from "./errors.js";
 export * from "./dtype.js";
 export * from "./shape.js";
+export * from "./validate.js";
 export * from "./registry.js";
 export * from "./initializer.js";
 export * from "./backend/kernels.js";

@@ -6,7 +6,8 @@ import type { Tensor } from "./tensor.js";
 import type { TensorOptions } from "./creation.js";
 import { empty } from "./creation.js";
 import { Generator, defaultGenerator } from "./random.js";
-import { ValueError } from "./errors.js";
+import { ValueError, describeValue } from "./errors.js";
+import { checkNumber, checkTensor, checkTensorOptions } from "./validate.js";
 import { checkShape } from "./shape.js";
 
 /**
@@ -18,9 +19,17 @@ export interface RandomOptions extends TensorOptions {
   generator?: Generator;
 }
 
-function fillWith(shape: readonly number[], options: RandomOptions, where: string, draw: (g: Generator) => number): Tensor {
-  const t = empty(checkShape(shape, where), { dtype: options.dtype });
+/** The generator of a random function's options: the given one, checked, or the global one. */
+function generatorOf(options: RandomOptions, where: string): Generator {
+  checkTensorOptions(options, where);
   const g = options.generator ?? defaultGenerator();
+  if (!(g instanceof Generator)) throw new ValueError(`${where}: generator is not a Generator; expected e.g. new Generator(0), got ${describeValue(g)}`);
+  return g;
+}
+
+function fillWith(shape: readonly number[], options: RandomOptions, where: string, draw: (g: Generator) => number): Tensor {
+  const g = generatorOf(options, where);
+  const t = empty(checkShape(shape, where), { dtype: options.dtype });
   const d = t.storage.data;
   for (let i = 0; i < d.length; i++) d[i] = draw(g);
   if (options.requiresGrad === true) t.requiresGrad = true;
@@ -64,6 +73,8 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
  * @category Random
  */
 export function uniform(shape: readonly number[], low = 0, high = 1, options: RandomOptions = {}): Tensor {
+  checkNumber(low, "uniform", "low");
+  checkNumber(high, "uniform", "high");
   if (!(low <= high)) throw new ValueError(`uniform: low must not exceed high; got low ${low}, high ${high}`);
   return fillWith(shape, options, "uniform", (g) => low + (high - low) * g.nextFloat());
 }
@@ -79,6 +90,8 @@ export function uniform(shape: readonly number[], low = 0, high = 1, options: Ra
  * @category Random
  */
 export function normal(shape: readonly number[], mean = 0, std = 1, options: RandomOptions = {}): Tensor {
+  checkNumber(mean, "normal", "mean");
+  checkNumber(std, "normal", "std");
   if (!(std >= 0)) throw new ValueError(`normal: std must be non-negative; got ${std}`);
   return fillWith(shape, options, "normal", (g) => mean + std * g.nextNormal());
 }
@@ -111,6 +124,7 @@ export function randint(shape: readonly number[], low: number, high: number, opt
  * @category Random
  */
 export function bernoulli(shape: readonly number[], p = 0.5, options: RandomOptions = {}): Tensor {
+  checkNumber(p, "bernoulli", "p");
   if (!(p >= 0 && p <= 1)) throw new ValueError(`bernoulli: p must be in [0, 1]; got ${p}`);
   return fillWith(shape, options, "bernoulli", (g) => (g.nextFloat() < p ? 1 : 0));
 }
@@ -127,10 +141,10 @@ export function bernoulli(shape: readonly number[], p = 0.5, options: RandomOpti
  */
 export function permutation(n: number, options: RandomOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new ValueError(`permutation: n must be a non-negative integer; got ${n}`);
+  const g = generatorOf(options, "permutation");
   const t = empty([n], { dtype: options.dtype ?? "int32" });
   const d = t.storage.data;
   for (let i = 0; i < n; i++) d[i] = i;
-  const g = options.generator ?? defaultGenerator();
   for (let i = n - 1; i > 0; i--) {
     const j = g.nextInt(0, i + 1);
     const tmp = d[i];
@@ -150,6 +164,8 @@ export function permutation(n: number, options: RandomOptions = {}): Tensor {
  * @category Random
  */
 export function randLike(x: Tensor, options: RandomOptions = {}): Tensor {
+  checkTensor(x, "randLike");
+  checkTensorOptions(options, "randLike");
   return rand(x.shape, { dtype: x.dtype, ...options });
 }
 
@@ -163,5 +179,7 @@ export function randLike(x: Tensor, options: RandomOptions = {}): Tensor {
  * @category Random
  */
 export function randnLike(x: Tensor, options: RandomOptions = {}): Tensor {
+  checkTensor(x, "randnLike");
+  checkTensorOptions(options, "randnLike");
   return randn(x.shape, { dtype: x.dtype, ...options });
 }

@@ -50,3 +50,13 @@ describe("backend selection", () => {
     }
   });
 });
+
+describe("bad arguments raise named errors (issue 16)", () => {
+  it("a kind or name that is not a string: RegistryError (TypeError 'text.toLowerCase is not a function' before)", () => {
+    expect(() => resolve({} as never, "x")).toThrow(RegistryError);
+    expect(() => resolve({} as never, "x")).toThrow('registry: the kind is not a string; expected a kind such as "op" or "layer", got an empty object {}');
+    expect(() => resolve("op", 3 as never)).toThrow('resolve: the op name is not a string; expected a name such as "abs", got 3');
+    expect(() => registeredNames(undefined as never)).toThrow(RegistryError);
+    expect(() => register("op", 7 as never, null as never)).toThrow("register: the op name is empty or not a string; expected a non-empty string, got 7");
+  });
+});

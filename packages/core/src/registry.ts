@@ -5,7 +5,7 @@
  * ```
  * @module
  */
-import { RegistryError } from "./errors.js";
+import { RegistryError, describeValue } from "./errors.js";
 import type { OpDef } from "./defineOp.js";
 import type { Initializer } from "./initializer.js";
 import type { BackendFactory } from "./backend/backend.js";
@@ -33,6 +33,7 @@ const tables = new Map<string, Map<string, unknown>>();
 const names = new Map<string, Map<unknown, string>>();
 
 function table(kind: string): Map<string, unknown> {
+  if (typeof kind !== "string") throw new RegistryError(`registry: the kind is not a string; expected a kind such as "op" or "layer", got ${describeValue(kind)}`);
   let t = tables.get(kind);
   if (t === undefined) {
     t = new Map();
@@ -56,7 +57,7 @@ function table(kind: string): Map<string, unknown> {
  */
 export function register<K extends RegistryKind>(kind: K, name: string, value: Registry[K]): Registry[K] {
   if (typeof name !== "string" || name.length === 0) {
-    throw new RegistryError(`register: a ${kind} needs a non-empty string name; got ${JSON.stringify(name)}`);
+    throw new RegistryError(`register: the ${kind} name is empty or not a string; expected a non-empty string, got ${describeValue(name)}`);
   }
   const t = table(kind);
   if (t.has(name)) throw new RegistryError(`register: ${kind} "${name}" is already registered; choose another name`);
@@ -115,6 +116,7 @@ function editDistance(a: string, b: string): number {
 export function resolve<K extends RegistryKind>(kind: K, name: string): Registry[K] {
   const t = table(kind);
   if (t.has(name)) return t.get(name) as Registry[K];
+  if (typeof name !== "string") throw new RegistryError(`resolve: the ${kind} name is not a string; expected a name such as "${[...t.keys()].sort()[0] ?? "example"}", got ${describeValue(name)}`);
   const known = [...t.keys()].sort();
   const text = name;
   // Suggestions only for names of a plausible length, against names within reach: the edit

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FormatError, decodeSafetensors, encodeSafetensors, tensor, zeros } from "./index.js";
+import { ValueError } from "./index.js";
 
 /** A safetensors file from its JSON header and data bytes, with the length written by hand. */
 function file(header: string, data: number[]): Uint8Array {
@@ -155,5 +156,12 @@ describe("safetensors", () => {
     expect(() => encodeSafetensors({ __metadata__: zeros([1]) })).toThrow(/reserved/);
     expect(() => encodeSafetensors({ a: [1, 2] as never })).toThrow(/"a" must be a tensor/);
     expect(() => encodeSafetensors({}, { n: 1 as never })).toThrow(/metadata values must be strings/);
+  });
+});
+
+describe("bad arguments raise named errors (issue 16)", () => {
+  it("metadata that is not an object: ValueError (TypeError 'Cannot convert undefined or null to object' before)", () => {
+    expect(() => encodeSafetensors({}, null as never)).toThrow(ValueError);
+    expect(() => encodeSafetensors({}, null as never)).toThrow('encodeSafetensors: metadata is not an object; expected strings by name, e.g. { format: "pt" }, got null');
   });
 });

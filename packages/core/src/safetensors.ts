@@ -4,7 +4,7 @@
  * @module
  */
 import type { DType } from "./dtype.js";
-import { FormatError, ValueError } from "./errors.js";
+import { FormatError, ValueError, describeValue } from "./errors.js";
 import { Tensor } from "./tensor.js";
 import { empty } from "./creation.js";
 
@@ -104,6 +104,9 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
   if (tensors === null || typeof tensors !== "object") throw new ValueError(`${where}: tensors must be an object of named tensors; got ${String(tensors)}`);
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
+    if (typeof metadata !== "object" || metadata === null) {
+      throw new ValueError(`${where}: metadata is not an object; expected strings by name, e.g. { format: "pt" }, got ${describeValue(metadata)}`);
+    }
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== "string") throw new ValueError(`${where}: metadata values must be strings; "${k}" is ${typeof v}`);
     }

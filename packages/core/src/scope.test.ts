@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BufferPool, Tensor, dispose, getBackend, keep, noGrad, ones, startScope, tensor, tidy, zeros } from "./index.js";
 import { jsPool } from "./backend/js/util.js";
+import { ValueError } from "./index.js";
 
 describe("tidy", () => {
   it("disposes temporaries and keeps the result", () => {
@@ -196,5 +197,16 @@ describe("code outside every scope", () => {
     expect(a.isDisposed || b.isDisposed).toBe(false);
     expect(a.storage).toBe(b.storage);
     expect(b.toArray()).toEqual([[2, 2], [2, 2], [2, 2]]);
+  });
+});
+
+describe("bad arguments raise named errors (issue 16)", () => {
+  it("tidy of something that is not a function: ValueError, and no scope is left open (TypeError 'fn is not a function' before)", () => {
+    expect(() => tidy(0.5 as never)).toThrow(ValueError);
+    expect(() => tidy(0.5 as never)).toThrow("tidy: fn is not a function; expected a function, got 0.5");
+    // A scope left open would track (and later dispose) this tensor.
+    const t = tensor([1]);
+    expect(tidy(() => t.add(1)).toArray()).toEqual([2]);
+    expect(t.isDisposed).toBe(false);
   });
 });

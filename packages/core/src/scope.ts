@@ -8,6 +8,7 @@ import type { Tensor } from "./tensor.js";
 import type { Storage } from "./backend/storage.js";
 import { ArrayStorage } from "./backend/storage.js";
 import { ValueError } from "./errors.js";
+import { checkFunction } from "./validate.js";
 
 const stack: Scope[] = [];
 
@@ -162,6 +163,7 @@ export function startScope(): Scope {
  * @category Memory
  */
 export function tidy<T>(fn: () => T): T {
+  checkFunction(fn, "tidy");
   const scope = startScope();
   let result: T;
   try {

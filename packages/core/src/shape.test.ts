@@ -3,6 +3,7 @@ import {
   MAX_RANK, MAX_TENSOR_SIZE, ValueError, arange, broadcastShapes, checkShape, checkView, conv2d, convTranspose2d, empty, eye, full,
   getBackend, linspace, matmul, oneHot, ones, pad, tensor, tile, zeros,
 } from "./index.js";
+import { contiguousStrides, isContiguous, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from "./index.js";
 
 describe("sizes are checked against MAX_TENSOR_SIZE before anything is allocated", () => {
   it("the limit is 2^31 - 1 elements and 64 axes", () => {
@@ -107,5 +108,18 @@ describe("checkShape and checkView", () => {
     expect(() => checkView([2], [2 ** 53], 0, 6, "t")).toThrow("t: strides must be one safe integer per axis of [2]; got [9007199254740992]");
     expect(() => checkView([2], [1], 2 ** 53, 6, "t")).toThrow("t: offset must be a non-negative safe integer; got 9007199254740992");
     expect(() => checkView([2, 2], [1, -3], 2, 6, "t")).toThrow("t: view [2, 2] (strides [1, -3], offset 2) reaches elements -1 to 3");
+  });
+});
+
+describe("bad arguments raise named errors (issue 16)", () => {
+  it("shape helpers given something that is not a list: ValueError (TypeErrors and a RangeError before)", () => {
+    expect(() => sizeOf("abc" as never)).toThrow('sizeOf: the shape is not a list of sizes; expected e.g. [2, 3], got "abc"');
+    // Before: RangeError "Invalid array length".
+    expect(() => broadcastShapes(undefined as never, [1], "add")).toThrow("add: the shape is not a list of sizes; expected e.g. [2, 3], got undefined");
+    expect(() => shapesEqual([1], undefined as never)).toThrow(ValueError);
+    expect(() => contiguousStrides(null as never)).toThrow(ValueError);
+    expect(() => isContiguous([1], null as never)).toThrow("isContiguous: the strides are not a list; expected e.g. [3, 1], got null");
+    expect(() => normalizeAxes({} as never, 2, "sum")).toThrow("sum: the axes are not an axis or a list of axes; expected e.g. 0 or [0, 2], got an empty object {}");
+    expect(() => normalizeAxis("a" as never, 2, "sum")).toThrow('sum: the axis is not a number; expected an integer axis, got "a"');
   });
 });

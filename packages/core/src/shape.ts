@@ -2,13 +2,20 @@
  * Shape arithmetic: sizes, strides, broadcasting and axis normalisation.
  * @module
  */
-import { ShapeError, ValueError, formatShape } from "./errors.js";
+import { ShapeError, ValueError, describeValue, formatShape } from "./errors.js";
 
 /**
  * A tensor's shape: one non-negative integer per axis.
  * @category Tensors
  */
 export type Shape = readonly number[];
+
+// Array.isArray narrows a readonly array to any[]; this keeps the element type.
+const isList = (v: unknown): boolean => Array.isArray(v);
+
+function notAShape(value: unknown, where: string): never {
+  throw new ValueError(`${where}: the shape is not a list of sizes; expected e.g. [2, 3], got ${describeValue(value)}`);
+}
 
 /**
  * Number of elements in a shape (1 for a scalar).
@@ -20,6 +27,7 @@ export type Shape = readonly number[];
  * @category Tensors
  */
 export function sizeOf(shape: Shape): number {
+  if (!isList(shape)) notAShape(shape, "sizeOf");
   let n = 1;
   for (const d of shape) n *= d;
   return n;
@@ -35,6 +43,7 @@ export function sizeOf(shape: Shape): number {
  * @category Tensors
  */
 export function contiguousStrides(shape: Shape): number[] {
+  if (!isList(shape)) notAShape(shape, "contiguousStrides");
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -55,6 +64,8 @@ export function contiguousStrides(shape: Shape): number[] {
  * @category Tensors
  */
 export function isContiguous(shape: Shape, strides: readonly number[]): boolean {
+  if (!isList(shape)) notAShape(shape, "isContiguous");
+  if (!isList(strides)) throw new ValueError(`isContiguous: the strides are not a list; expected e.g. [3, 1], got ${describeValue(strides)}`);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     if (shape[i] !== 1 && strides[i] !== s) return false;
@@ -213,6 +224,8 @@ export function checkView(shape: readonly number[], strides: readonly number[], 
  * @category Tensors
  */
 export function broadcastShapes(a: Shape, b: Shape, where: string): number[] {
+  if (!isList(a)) notAShape(a, where);
+  if (!isList(b)) notAShape(b, where);
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
@@ -238,6 +251,7 @@ export function broadcastShapes(a: Shape, b: Shape, where: string): number[] {
  * @category Tensors
  */
 export function normalizeAxis(axis: number, rank: number, where: string): number {
+  if (typeof axis !== "number") throw new ValueError(`${where}: the axis is not a number; expected an integer axis, got ${describeValue(axis)}`);
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
     const range = rank === 0 ? "none (the tensor is a scalar)" : `[${-rank}, ${rank - 1}]`;
     throw new ShapeError(`${where}: axis ${axis} is out of range for a tensor of rank ${rank}; expected an axis in ${range}`);
@@ -257,6 +271,9 @@ export function normalizeAxis(axis: number, rank: number, where: string): number
  */
 export function normalizeAxes(axes: number | readonly number[] | undefined, rank: number, where: string): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (typeof axes !== "number" && !isList(axes)) {
+    throw new ValueError(`${where}: the axes are not an axis or a list of axes; expected e.g. 0 or [0, 2], got ${describeValue(axes)}`);
+  }
   const list = typeof axes === "number" ? [axes] : axes;
   const out = list.map((a) => normalizeAxis(a, rank, where));
   const sorted = [...out].sort((x, y) => x - y);
@@ -276,6 +293,8 @@ export function normalizeAxes(axes: number | readonly number[] | undefined, rank
  * @category Tensors
  */
 export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (!isList(a)) notAShape(a, "shapesEqual");
+  if (!isList(b)) notAShape(b, "shapesEqual");
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -297,10 +316,7 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
  * @category Tensors
  */
 export function collapseAxes(shape: Shape, stridesList: readonly (readonly number[])[]): [number[], number[][]] {
-  // Checked as unknown values (the types say arrays, callers may not), so nothing narrows to any[].
-  const given: unknown[] = [shape, stridesList];
-  const lists: unknown[] = Array.isArray(given[1]) ? (given[1] as unknown[]) : [];
-  if (!given.every((v) => Array.isArray(v)) || !lists.every((s) => Array.isArray(s) && s.length === shape.length)) {
+  if (!isList(shape) || !isList(stridesList) || !stridesList.every((s) => isList(s) && s.length === shape.length)) {
     throw new ValueError(`collapseAxes: expected a shape and one stride list per operand, each as long as the shape; got ${JSON.stringify(shape) ?? String(shape)} and ${JSON.stringify(stridesList) ?? String(stridesList)}`.slice(0, 300));
   }
   const outShape: number[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DTypeError, MAX_TO_ARRAY_VALUES, StateError, Tensor, ValueError, createJsBackend, getBackend, ones, tensor, zeros } from "./index.js";
+import { checkTensorView } from "./index.js";
 
 describe("Tensor", () => {
   it("shape, strides, size, rank, dtype and describe", () => {
@@ -116,5 +117,29 @@ describe("Tensor", () => {
     expect(a.id).not.toBe(b.id);
     a.name = "weight";
     expect(a.name).toBe("weight");
+  });
+});
+
+describe("bad arguments raise named errors (issue 16)", () => {
+  it("the gradient bookkeeping is private: setGrad and ownGrad are not on the prototype (TypeError 'reading storage' before)", () => {
+    expect(Object.getOwnPropertyNames(Tensor.prototype)).not.toContain("setGrad");
+    expect(Object.getOwnPropertyNames(Tensor.prototype)).not.toContain("ownGrad");
+    const x = tensor([3], { requiresGrad: true });
+    x.square().sum().backward();
+    expect(x.grad!.toArray()).toEqual([6]);
+  });
+  it("replaceStorage, requiresGrad_, registerHook and retainGrad check their arguments and receiver", () => {
+    // Before: TypeError "Cannot create property 'refs' on number '1.5'".
+    expect(() => { tensor([1]).replaceStorage(1.5 as never); }).toThrow("replaceStorage: the storage is not a float32 storage; expected a backend's storage of dtype float32, got 1.5");
+    expect(() => { tensor([1, 2]).replaceStorage(tensor([1]).storage); }).toThrow(ValueError);
+    const gone = tensor([1]);
+    gone.dispose();
+    expect(() => { gone.replaceStorage(tensor([1]).storage); }).toThrow(StateError);
+    expect(() => tensor([1]).requiresGrad_("yes" as never)).toThrow('requiresGrad: the flag is not a boolean; expected true or false, got "yes"');
+    expect(() => tensor([1]).requiresGrad_().registerHook(3 as never)).toThrow("registerHook: hook is not a function; expected a function, got 3");
+    const forged = tensor([1, 2]);
+    Object.assign(forged, { shape: [1e300], strides: [1] });
+    expect(() => forged.retainGrad()).toThrow(ValueError);
+    expect(() => { checkTensorView(undefined as never, "exp: operand 1"); }).toThrow("exp: operand 1: the operand is not a tensor; expected a tensor, got undefined");
   });
 });

@@ -9,7 +9,8 @@ import type { Storage } from "./backend/storage.js";
 import { ArrayStorage } from "./backend/storage.js";
 import { checkTensorView } from "./backend/checkedBackend.js";
 import { MAX_TO_ARRAY_VALUES, checkView, contiguousStrides, isContiguous, shapesEqual } from "./shape.js";
-import { DTypeError, ShapeError, StateError, ValueError, formatShape } from "./errors.js";
+import { DTypeError, ShapeError, StateError, ValueError, describeValue, formatShape } from "./errors.js";
+import { checkBoolean, checkFunction } from "./validate.js";
 import { inScope, trackTensor, untrackTensor } from "./scope.js";
 import type { GradNode } from "./defineOp.js";
 import { runBackward, withGradMode } from "./autograd.js";
@@ -162,7 +163,12 @@ export class Tensor implements Disposable {
    * long-lived tensor in its own memory, or a scope moving an escaping one to collectable memory).
    */
   replaceStorage(storage: Storage): void {
-    if (this._disposed) throw new Error(`internal: replaceStorage on a disposed ${this.describe()}`);
+    if (this._disposed) throw new StateError(`replaceStorage: this ${this.describe()} was disposed; expected a live tensor`);
+    const s = storage as Partial<Storage> | null;
+    if (typeof s !== "object" || s === null || typeof s.refs !== "number" || typeof s.release !== "function" || s.dtype !== this.dtype || typeof s.length !== "number") {
+      throw new ValueError(`replaceStorage: the storage is not a ${this.dtype} storage; expected a backend's storage of dtype ${this.dtype}, got ${describeValue(storage)}`);
+    }
+    checkView(this.shape, this.strides, this.offset, s.length, "replaceStorage");
     if (this._finalized) finalizer.unregister(this);
     this._finalized = false;
     const old = this._storage;
@@ -184,6 +190,7 @@ export class Tensor implements Disposable {
     return this._requiresGrad;
   }
   set requiresGrad(value: boolean) {
+    checkBoolean(value, "requiresGrad", "the flag");
     if (value && !isFloat(this.dtype)) {
       throw new DTypeError(`requiresGrad: only float32 and float64 tensors can require gradients; got a ${this.describe()}`);
     }
@@ -196,6 +203,8 @@ export class Tensor implements Disposable {
   /** Sets requiresGrad in place and returns this tensor (PyTorch's `requires_grad_`). */
   requiresGrad_(value = true): this {
     this.requiresGrad = value;
+    // Handed back for chaining: checked as the ops check a view they hand back unchanged.
+    checkTensorView(this, "requiresGrad_");
     return this;
   }
 
@@ -227,6 +236,7 @@ export class Tensor implements Disposable {
 
   /** Asks backward() to fill `.grad` of this non-leaf tensor too. */
   retainGrad(): this {
+    checkTensorView(this, "retainGrad");
     this._retainGrad = true;
     return this;
   }
@@ -236,6 +246,7 @@ export class Tensor implements Disposable {
    * replacement gradient.
    */
   registerHook(hook: (g: Tensor) => Tensor | void): HookHandle {
+    checkFunction(hook, "registerHook", "hook");
     if (!this._requiresGrad) throw new StateError(`registerHook: the ${this.describe()} does not require gradients; expected requiresGrad: true`);
     (this._hooks ??= []).push(hook);
     return {
@@ -270,18 +281,18 @@ export class Tensor implements Disposable {
   accumulateGrad(g: Tensor, createGraph: boolean): void {
     if (g.dtype !== this.dtype) g = withGradMode(createGraph, () => g.cast(this.dtype));
     if (createGraph) {
-      this.setGrad(this.grad === null ? g : this.grad.add(g));
+      this.#setGrad(this.grad === null ? g : this.grad.add(g));
       return;
     }
     if (this.grad === null || this.grad.requiresGrad) {
       // A fresh contiguous copy: g may be a broadcast view or shared with another input's gradient.
-      this.setGrad(kernels().copy(g));
+      this.#setGrad(kernels().copy(g));
     } else {
       kernels().add(this.grad, g, this.grad);
     }
   }
 
-  private setGrad(g: Tensor): void {
+  #setGrad(g: Tensor): void {
     const old = this.grad;
     this.grad = g;
     // A gradient in memory the collector cannot free is released with this tensor through one
@@ -295,10 +306,10 @@ export class Tensor implements Disposable {
     const owned = g.storage.collectable !== true && !g._finalized;
     g.markKept(!owned);
     if (old !== null && old !== g && !old.requiresGrad) old.dispose();
-    if (owned) this.ownGrad(g);
+    if (owned) this.#ownGrad(g);
   }
 
-  private ownGrad(g: Tensor | null): void {
+  #ownGrad(g: Tensor | null): void {
     if (this._ownedGrad === null) {
       if (g === null) return;
       this._ownedGrad = { grad: null };
@@ -321,7 +332,7 @@ export class Tensor implements Disposable {
   backward(grad?: Tensor, options: BackwardOptions = {}): void {
     let g = grad;
     if (g !== undefined && !(g instanceof Tensor)) {
-      throw new ValueError(`backward: grad must be a tensor shaped like this ${this.describe()}; got ${typeof g}`);
+      throw new ValueError(`backward: grad is not a tensor; expected a tensor shaped like this ${this.describe()}, got ${describeValue(g)}`);
     }
     if (g === undefined) {
       if (this.size !== 1) {
@@ -341,7 +352,7 @@ export class Tensor implements Disposable {
   zeroGrad(): void {
     if (this.grad !== null && !this.grad.requiresGrad) this.grad.dispose();
     this.grad = null;
-    this.ownGrad(null);
+    this.#ownGrad(null);
   }
 
   /** A tensor sharing this one's data but cut from the autograd graph. */

@@ -8,7 +8,7 @@
  */
 import type { DType } from "../dtype.js";
 import { assertDType } from "../dtype.js";
-import { ValueError, formatShape } from "../errors.js";
+import { ValueError, describeValue, formatShape } from "../errors.js";
 import { checkShape, checkView } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { Backend } from "./backend.js";
@@ -25,6 +25,7 @@ import type { Backend } from "./backend.js";
  * @category Backends
  */
 export function checkTensorView(t: Tensor, where: string): void {
+  if (!isTensor(t)) throw new ValueError(`${where}: the operand is not a tensor; expected a tensor, got ${describeValue(t)}`);
   const storage = t.storage;
   const size = checkView(t.shape, t.strides, t.offset, storage.length, where);
   if (t.size !== size) throw new ValueError(`${where}: size must be the product of the shape ${formatShape(t.shape)}; expected ${size}, got ${t.size}`);

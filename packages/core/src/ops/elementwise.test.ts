@@ -4,6 +4,7 @@ import {
   gelu, grad, gradCheck, gt, le, leakyRelu, log, log1p, logicalAnd, logicalNot, logicalOr, lt, maximum, minimum, mul, ne, neg, pow,
   randn, reciprocal, relu, reluBackward, round, rsqrt, scalar, sigmoid, sign, silu, sin, softplus, sqrt, square, sub, tanh, tensor, uniform, where,
 } from "../index.js";
+import { resolve } from "../index.js";
 
 const gen = new Generator(42);
 /** Random float64 values in [lo, hi) of a shape. */
@@ -230,5 +231,27 @@ describe("bad input", () => {
     expect(() => exp([1, 2] as unknown as Tensor)).toThrow(ValueError);
     expect(() => clamp(tensor([1]), 2, 1)).toThrow(ValueError);
     expect(() => gelu(tensor([1]), "fast" as "tanh")).toThrow(ValueError);
+  });
+});
+
+describe("bad arguments raise named errors (issue 16)", () => {
+  const op = (name: string) => resolve("op", name).apply;
+  it("a missing or non-tensor operand: ValueError naming the op and operand (a TypeError before)", () => {
+    // Before: TypeError "Cannot read properties of undefined (reading 'length')".
+    expect(() => op("lt")(tensor([1]), undefined)).toThrow(ValueError);
+    expect(() => op("lt")(tensor([1]), undefined)).toThrow("lt: second operand is not a tensor; expected a tensor, got undefined");
+    expect(() => lt(tensor([1]), "sum" as never)).toThrow('lt: second operand is neither a tensor nor a number; expected a tensor or a number, got "sum"');
+    expect(() => add(null as never, undefined as never)).toThrow("add: neither operand is a tensor; expected at least one tensor, got null and undefined");
+    // Before: TypeError "Cannot read properties of null (reading 'shape')".
+    expect(() => op("sign")(null)).toThrow("sign: input is not a tensor; expected a tensor, got null");
+    expect(() => sign(null as never)).toThrow(ValueError);
+    expect(() => op("where")(tensor([true]), 1, tensor([1]))).toThrow("where: first choice is not a tensor; expected a tensor, got 1");
+  });
+  it("parameters of the wrong type: ValueError (native said 'internal: expected a number argument' before)", () => {
+    expect(() => leakyRelu(tensor([1]), "abc" as never)).toThrow('leakyRelu: slope is not a number; expected a number, got "abc"');
+    expect(() => elu(tensor([1]), null as never)).toThrow("elu: alpha is not a number; expected a number, got null");
+    expect(() => clamp(tensor([1]), "a" as never, 2)).toThrow('clamp: min is not a number; expected a number, got "a"');
+    expect(() => op("clamp")(tensor([1]), null, null)).toThrow(ValueError);
+    expect(() => op("cast")(tensor([1]), "float16")).toThrow(DTypeError);
   });
 });

@@ -11,7 +11,8 @@ import type { BinaryOp, UnaryOp } from "../backend/kernels.js";
 import type { DType } from "../dtype.js";
 import { assertDType, isFloat, promoteTypes } from "../dtype.js";
 import { broadcastShapes, shapesEqual } from "../shape.js";
-import { ValueError } from "../errors.js";
+import { ValueError, describeValue } from "../errors.js";
+import { checkNumber, checkTensor } from "../validate.js";
 import { scalar } from "../creation.js";
 import { sumTo } from "./reduce.js";
 import { broadcastView } from "./views.js";
@@ -19,9 +20,9 @@ import { broadcastView } from "./views.js";
 // ---------- helpers ----------
 
 /** A number becomes a scalar of a dtype that keeps the other operand's type where it can. */
-function asTensor(value: TensorLike, like: TensorLike): Tensor {
+function asTensor(value: TensorLike, like: TensorLike, where: string, what: string): Tensor {
   if (value instanceof Tensor) return value;
-  if (typeof value !== "number") throw new ValueError(`expected a tensor or a number; got ${String(value)}`);
+  if (typeof value !== "number") throw new ValueError(`${where}: ${what} is neither a tensor nor a number; expected a tensor or a number, got ${describeValue(value)}`);
   const other = like instanceof Tensor ? like.dtype : "float32";
   const dtype: DType = isFloat(other) ? other : Number.isInteger(value) ? (other === "bool" ? "int32" : other) : "float32";
   return scalar(value, { dtype });
@@ -52,6 +53,8 @@ function floatInput(x: Tensor): Tensor {
 
 function unaryForward(op: UnaryOp, floatOnly: boolean, p0 = 0, p1 = 0): (x: Tensor) => Tensor {
   return (x: Tensor) => {
+    // The check sits in the forward so that the registry's op (resolve("op", name).apply) has it too.
+    checkTensor(x, op);
     const input = floatOnly ? floatInput(x) : x;
     const out = kernels()[op](input, null, p0, p1);
     release(input, x);
@@ -62,12 +65,7 @@ function unaryForward(op: UnaryOp, floatOnly: boolean, p0 = 0, p1 = 0): (x: Tens
 function defineUnary(name: UnaryOp, floatOnly: boolean, backward: (g: Tensor, x: Tensor, out: Tensor) => Tensor): (x: Tensor) => Tensor {
   const forward = unaryForward(name, floatOnly);
   const op = defineOp({ name, forward, backward: (g, [x], out) => [backward(g, x, out)] });
-  return (x: Tensor) => op(checkTensor(x, name));
-}
-
-function checkTensor(x: unknown, where: string): Tensor {
-  if (!(x instanceof Tensor)) throw new ValueError(`${where}: expected a tensor; got ${x === null ? "null" : typeof x}`);
-  return x;
+  return (x: Tensor) => op(x);
 }
 
 /** Result dtype of arithmetic: promoted, and floating point for div and pow of integers. */
@@ -80,6 +78,8 @@ function arithmeticType(op: BinaryOp, a: DType, b: DType): DType {
 
 function binaryForward(op: BinaryOp): (a: Tensor, b: Tensor) => Tensor {
   return (a: Tensor, b: Tensor) => {
+    checkTensor(a, op, "first operand");
+    checkTensor(b, op, "second operand");
     const shape = broadcastShapes(a.shape, b.shape, op);
     const compare = op === "eq" || op === "ne" || op === "lt" || op === "le" || op === "gt" || op === "ge";
     const logical = op === "logicalAnd" || op === "logicalOr";
@@ -108,8 +108,10 @@ function defineBinary(
     },
   });
   return (a: TensorLike, b: TensorLike) => {
-    if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new ValueError(`${name}: at least one operand must be a tensor`);
-    return op(asTensor(a, b), asTensor(b, a));
+    if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
+      throw new ValueError(`${name}: neither operand is a tensor; expected at least one tensor, got ${describeValue(a)} and ${describeValue(b)}`);
+    }
+    return op(asTensor(a, b, name, "first operand"), asTensor(b, a, name, "second operand"));
   };
 }
 
@@ -181,12 +183,15 @@ const reluBackwardOp: (g: Tensor, y: Tensor) => Tensor = defineOp({
  * @category Ops
  */
 export function reluBackward(g: Tensor, y: Tensor): Tensor {
-  return reluBackwardOp(checkTensor(g, "reluBackward"), checkTensor(y, "reluBackward"));
+  return reluBackwardOp(g, y);
 }
 
 const leakyReluOp = defineOp({
   name: "leakyRelu",
-  forward: (x: Tensor, slope: number) => unaryForward("leakyRelu", false, slope)(x),
+  forward: (x: Tensor, slope: number) => {
+    checkNumber(slope, "leakyRelu", "slope");
+    return unaryForward("leakyRelu", false, slope)(x);
+  },
   backward: (g, [x, slope]) => [g.mul(x.gt(0).cast(g.dtype).mul(1 - slope).add(slope)), null],
 });
 /**
@@ -200,12 +205,15 @@ const leakyReluOp = defineOp({
  * @category Ops
  */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
-  return leakyReluOp(checkTensor(x, "leakyRelu"), slope);
+  return leakyReluOp(x, slope);
 }
 
 const eluOp = defineOp({
   name: "elu",
-  forward: (x: Tensor, alpha: number) => unaryForward("elu", true, alpha)(x),
+  forward: (x: Tensor, alpha: number) => {
+    checkNumber(alpha, "elu", "alpha");
+    return unaryForward("elu", true, alpha)(x);
+  },
   // d/dx = 1 for x > 0, alpha e^x = out + alpha otherwise
   backward: (g, [x, alpha], out) => [where(x.gt(0), g, g.mul(out.add(alpha))), null],
 });
@@ -220,7 +228,7 @@ const eluOp = defineOp({
  * @category Ops
  */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  return eluOp(checkTensor(x, "elu"), alpha);
+  return eluOp(x, alpha);
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -251,7 +259,11 @@ export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
 
 const clampOp = defineOp({
   name: "clamp",
-  forward: (x: Tensor, lo: number, hi: number) => unaryForward("clamp", false, lo, hi)(x),
+  forward: (x: Tensor, lo: number, hi: number) => {
+    checkNumber(lo, "clamp", "min");
+    checkNumber(hi, "clamp", "max");
+    return unaryForward("clamp", false, lo, hi)(x);
+  },
   backward: (g, [x, lo, hi]) => [g.mul(x.ge(lo).logicalAnd(x.le(hi)).cast(g.dtype)), null, null],
 });
 /**
@@ -269,8 +281,10 @@ const clampOp = defineOp({
 export function clamp(x: Tensor, min: number | null, max: number | null): Tensor {
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
-  if (lo > hi) throw new ValueError(`clamp: min must not exceed max; got min ${lo}, max ${hi}`);
-  return clampOp(checkTensor(x, "clamp"), lo, hi);
+  checkNumber(lo, "clamp", "min");
+  checkNumber(hi, "clamp", "max");
+  if (lo > hi) throw new ValueError(`clamp: min exceeds max; expected min <= max, got min ${lo}, max ${hi}`);
+  return clampOp(x, lo, hi);
 }
 
 // ---------- binary ----------
@@ -324,7 +338,13 @@ export const logicalAnd = defineBinary("logicalAnd");
 /** Logical or of non-zero tests, as bool. Shape: broadcast(a, b). @example `logicalOr(tensor([false, true]), tensor([false, false])).toArray(); // [false, true]` @category Ops */
 export const logicalOr = defineBinary("logicalOr");
 
-const logicalNotOp = defineOp({ name: "logicalNot", forward: (x: Tensor) => kernels().logicalNot(x) });
+const logicalNotOp = defineOp({
+  name: "logicalNot",
+  forward: (x: Tensor) => {
+    checkTensor(x, "logicalNot");
+    return kernels().logicalNot(x);
+  },
+});
 /**
  * Logical not (zero becomes true), as bool.
  * Shape: same as x.
@@ -336,12 +356,15 @@ const logicalNotOp = defineOp({ name: "logicalNot", forward: (x: Tensor) => kern
  * @category Ops
  */
 export function logicalNot(x: Tensor): Tensor {
-  return logicalNotOp(checkTensor(x, "logicalNot"));
+  return logicalNotOp(x);
 }
 
 const whereOp = defineOp({
   name: "where",
   forward: (cond: Tensor, a: Tensor, b: Tensor) => {
+    checkTensor(cond, "where", "condition");
+    checkTensor(a, "where", "first choice");
+    checkTensor(b, "where", "second choice");
     const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, "where"), b.shape, "where");
     const dtype = promoteTypes(a.dtype, b.dtype);
     const cp = prepare(cond, "bool", shape);
@@ -370,15 +393,19 @@ const whereOp = defineOp({
  * @category Ops
  */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  checkTensor(condition, "where");
-  const at = asTensor(a, b);
-  const bt = asTensor(b, at);
+  checkTensor(condition, "where", "condition");
+  const at = asTensor(a, b, "where", "first choice");
+  const bt = asTensor(b, at, "where", "second choice");
   return whereOp(condition, at, bt);
 }
 
 const castOp = defineOp({
   name: "cast",
-  forward: (x: Tensor, dtype: DType) => kernels().cast(x, dtype),
+  forward: (x: Tensor, dtype: DType) => {
+    checkTensor(x, "cast");
+    assertDType(dtype, "cast");
+    return kernels().cast(x, dtype);
+  },
   backward: (g, [x]) => [isFloat(x.dtype) ? g.cast(x.dtype) : null, null],
 });
 /**

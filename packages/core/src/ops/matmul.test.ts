@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Generator, ShapeError, ValueError, grad, gradCheck, matmul, randn, tensor, arange, zeros } from "../index.js";
+import { DTypeError, linear, resolve } from "../index.js";
 
 const g = new Generator(11);
 const r = (shape: number[]) => randn(shape, { dtype: "float64", generator: g });
@@ -104,5 +105,21 @@ describe("matmul", () => {
     expect(() => matmul(r([2, 2, 3]), r([3, 3, 2]))).toThrow(/cannot broadcast the batch axes of \[2, 2, 3\] and \[3, 3, 2\]/);
     expect(() => matmul(tensor(2), r([2]))).toThrow(ValueError);
     expect(() => matmul(r([2]), 3 as never)).toThrow(ValueError);
+  });
+});
+
+describe("bad arguments raise named errors (issue 16)", () => {
+  const op = (name: string) => resolve("op", name).apply;
+  it("the registry's matmul takes matrices of one float dtype (TypeError 'reading NaN' before)", () => {
+    expect(() => op("matmul")(tensor([1]), tensor([1]))).toThrow(ShapeError);
+    expect(() => op("matmul")(tensor([1]), tensor([1]))).toThrow("matmul: cannot multiply [1] by [1]; expected [..., M, K] and [..., K, N]");
+    expect(() => op("matmul")(tensor([[1]]), tensor([[1]], { dtype: "float64" }))).toThrow(DTypeError);
+    expect(() => matmul(tensor([1]), null as never)).toThrow("matmul: second operand is not a tensor; expected a tensor, got null");
+  });
+  it("the registry's linear works without a fused kernel, and linear checks its options (TypeError 'kernels(...).linear is not a function' before)", () => {
+    // x w^T + b = [1 + 2, 2 + 0] + [0, 1], relu keeps both.
+    expect(op("linear")(tensor([[1, 2]]), tensor([[1, 1], [2, 0]]), tensor([0, 1]), "relu").toArray()).toEqual([[3, 3]]);
+    expect(() => op("linear")(tensor([[1, 2]]), tensor([[1, 1]]), undefined, "none")).toThrow("linear: bias is neither a tensor nor null; expected a tensor or null, got undefined");
+    expect(() => linear(tensor([[1]]), tensor([[1]]), null, null as never)).toThrow('linear: options are not an object; expected e.g. { activation: "relu" }, got null');
   });
 });

@@ -7,7 +7,8 @@ import { Tensor } from "../tensor.js";
 import { kernels } from "../backend/backend.js";
 import type { LinearActivation } from "../backend/kernels.js";
 import { isFloat, promoteTypes } from "../dtype.js";
-import { ShapeError, ValueError, formatShape } from "../errors.js";
+import { DTypeError, ShapeError, ValueError, describeValue, formatShape } from "../errors.js";
+import { checkOptions, checkTensor } from "../validate.js";
 import { broadcastShapes, checkShape, sizeOf } from "../shape.js";
 import { broadcastView, reshapeView } from "./views.js";
 import { reshape, transpose } from "./movement.js";
@@ -35,6 +36,12 @@ function batchView(x: Tensor, batch: readonly number[], rows: number, cols: numb
 const matmulOp: (a: Tensor, b: Tensor) => Tensor = defineOp({
   name: "matmul",
   forward: (a: Tensor, b: Tensor) => {
+    checkTensor(a, "matmul", "first operand");
+    checkTensor(b, "matmul", "second operand");
+    if (a.rank < 2 || b.rank < 2 || a.shape[a.rank - 1] !== b.shape[b.rank - 2]) {
+      throw new ShapeError(`matmul: cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)}; expected [..., M, K] and [..., K, N] (the op takes matrices; the matmul function also takes vectors)`);
+    }
+    if (a.dtype !== b.dtype || !isFloat(a.dtype)) throw new DTypeError(`matmul: operands of dtypes ${a.dtype} and ${b.dtype}; expected one float dtype`);
     const m = a.shape[a.rank - 2];
     const k = a.shape[a.rank - 1];
     const n = b.shape[b.rank - 1];
@@ -109,7 +116,8 @@ function matrixGrad(g: Tensor, a: Tensor, b: Tensor): Tensor {
  * @category Ops
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new ValueError("matmul: expected two tensors");
+  checkTensor(a, "matmul", "first operand");
+  checkTensor(b, "matmul", "second operand");
   if (a.rank === 0 || b.rank === 0) {
     throw new ValueError(`matmul: operands must have at least one axis; got ${formatShape(a.shape)} and ${formatShape(b.shape)} (use mul for scalars)`);
   }
@@ -149,7 +157,15 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 // gradient masked where the relu cut: dx = gz w, dw = gz^T x, db = column sums of gz.
 const fusedLinearOp = defineOp({
   name: "linear",
-  forward: (x: Tensor, w: Tensor, b: Tensor | null, activation: LinearActivation) => kernels().linear!(x, w, b, activation),
+  forward: (x: Tensor, w: Tensor, b: Tensor | null, activation: LinearActivation) => {
+    checkLinear(x, w, b, activation);
+    if (x.rank !== 2) throw new ShapeError(`linear: the op takes an input [M, K]; expected 2 axes, got ${formatShape(x.shape)} (the linear function takes [..., K])`);
+    if (kernels().linear !== undefined && fusable(x, w, b)) return kernels().linear!(x, w, b, activation);
+    // Without the fused kernel (the registry's op on the JS backend, or other dtypes): the same maths in ops.
+    const z = matmulOp(x, transpose(w));
+    const y = b === null ? z : z.add(b);
+    return activation === "relu" ? relu(y) : y;
+  },
   backward: (g, [x, w, b, activation], y) => {
     const gz = activation === "relu" ? reluBackward(g, y) : g;
     return [
@@ -160,6 +176,30 @@ const fusedLinearOp = defineOp({
     ];
   },
 });
+
+/** Checks the operands of linear: x [..., K], weight [N, K], bias [N] or null, a known activation. */
+function checkLinear(x: Tensor, weight: Tensor, bias: Tensor | null, activation: unknown): void {
+  checkTensor(x, "linear");
+  checkTensor(weight, "linear", "weight");
+  if (bias !== null && !(bias instanceof Tensor)) throw new ValueError(`linear: bias is neither a tensor nor null; expected a tensor or null, got ${describeValue(bias)}`);
+  if (activation !== "none" && activation !== "relu") {
+    throw new ValueError(`linear: activation must be "none" or "relu"; got ${describeValue(activation)}`);
+  }
+  if (weight.rank !== 2) throw new ValueError(`linear: weight must be a matrix [outFeatures, inFeatures]; got ${formatShape(weight.shape)}`);
+  const [n, k] = weight.shape;
+  if (x.rank === 0 || x.shape[x.rank - 1] !== k) {
+    const features = x.rank === 0 ? "none" : String(x.shape[x.rank - 1]);
+    throw new ShapeError(`linear: cannot apply weight ${formatShape(weight.shape)} to input ${formatShape(x.shape)} (input features ${features} vs ${k})`);
+  }
+  if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== n)) {
+    throw new ShapeError(`linear: bias must be [${n}] for weight ${formatShape(weight.shape)}; got ${formatShape(bias.shape)}`);
+  }
+}
+
+/** Whether the fused kernel takes these operands: float32 and contiguous. */
+function fusable(x: Tensor, weight: Tensor, bias: Tensor | null): boolean {
+  return x.dtype === "float32" && weight.dtype === "float32" && x.isContiguous && weight.isContiguous && (bias === null || (bias.dtype === "float32" && bias.isContiguous));
+}
 
 /**
  * Options of {@link linear}.
@@ -194,23 +234,11 @@ export interface LinearOpOptions {
  * @category Ops
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: LinearOpOptions = {}): Tensor {
-  if (!(x instanceof Tensor) || !(weight instanceof Tensor)) throw new ValueError("linear: expected an input tensor and a weight tensor");
-  if (bias !== null && !(bias instanceof Tensor)) throw new ValueError(`linear: bias must be a tensor or null; got ${typeof bias}`);
+  checkOptions(options, "linear", '{ activation: "relu" }');
   const activation = options.activation ?? "none";
-  if (activation !== "none" && activation !== "relu") {
-    throw new ValueError(`linear: activation must be "none" or "relu"; got ${JSON.stringify(activation)}`);
-  }
-  if (weight.rank !== 2) throw new ValueError(`linear: weight must be a matrix [outFeatures, inFeatures]; got ${formatShape(weight.shape)}`);
+  checkLinear(x, weight, bias, activation);
   const [n, k] = weight.shape;
-  if (x.rank === 0 || x.shape[x.rank - 1] !== k) {
-    const features = x.rank === 0 ? "none" : String(x.shape[x.rank - 1]);
-    throw new ShapeError(`linear: cannot apply weight ${formatShape(weight.shape)} to input ${formatShape(x.shape)} (input features ${features} vs ${k})`);
-  }
-  if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== n)) {
-    throw new ShapeError(`linear: bias must be [${n}] for weight ${formatShape(weight.shape)}; got ${formatShape(bias.shape)}`);
-  }
-  const fused = kernels().linear !== undefined && x.dtype === "float32" && weight.dtype === "float32" && x.isContiguous && weight.isContiguous &&
-    (bias === null || (bias.dtype === "float32" && bias.isContiguous));
+  const fused = kernels().linear !== undefined && fusable(x, weight, bias);
   if (fused) {
     if (x.rank === 2) return fusedLinearOp(x, weight, bias, activation);
     const lead = x.shape.slice(0, -1);

@@ -28,6 +28,7 @@ import {
   zeros,
 } from "../index.js";
 import type { SliceSpec, Tensor } from "../index.js";
+import { resolve } from "../index.js";
 
 const int = (data: number[] | number[][] | number[][][]) => tensor(data, { dtype: "int32" });
 /** Deterministic float64 test data of a shape. */
@@ -387,5 +388,37 @@ describe("broadcasting", () => {
         }
       }),
     );
+  });
+});
+
+describe("bad arguments raise named errors (issue 16)", () => {
+  const op = (name: string) => resolve("op", name).apply;
+  it("permute and expand given a non-list: ValueError (TypeErrors 'axes.map/join is not a function', 'shape is not iterable' before)", () => {
+    expect(() => permute(tensor([[1]]), tensor([1]) as never)).toThrow(ValueError);
+    expect(() => tensor([[1]]).permute(tensor([1]) as never)).toThrow("permute: axes are not a list; expected a permutation of the 2 axes, got a float32 tensor [1]");
+    expect(() => op("permute")(tensor([1, 2]), {})).toThrow("permute: axes are not a permutation of the 1 axes; expected each of 0 to 0 once, got an empty object {}");
+    expect(() => op("expand")(tensor([1]), -Infinity)).toThrow(ValueError);
+    expect(() => op("reshape")(tensor([1]), [2])).toThrow(ShapeError);
+  });
+  it("concat and stack with a missing tensor: ValueError naming its index (TypeError 'reading shape' before)", () => {
+    expect(() => op("concat")([tensor([1]), undefined], 0)).toThrow("concat: tensor 1 is not a tensor; expected a tensor, got undefined");
+    expect(() => concat([tensor([1]), undefined as never])).toThrow(ValueError);
+    expect(() => op("concat")([tensor([1]), tensor([1], { dtype: "int32" })], 0)).toThrow(DTypeError);
+  });
+  it("the registry's slice, gather and scatterAdd check their recorded arguments", () => {
+    expect(() => op("slice")(tensor([1]), "abc")).toThrow('slice: ranges are not one { start, step, count, drop } per axis of [1]; got "abc"');
+    expect(() => op("slice")(tensor([1, 2]), [{ start: 1, step: 1, count: 2, drop: false }])).toThrow(
+      "slice: axis 0: the range (start 1, step 1, count 2) reaches index 2; expected every index inside the axis of size 2 in [2]",
+    );
+    expect(op("slice")(tensor([1, 2, 3]), [{ start: 2, step: -2, count: 2, drop: false }]).toArray()).toEqual([3, 1]);
+    expect(() => op("gather")(tensor([1]), -1, tensor([0], { dtype: "int32" }))).toThrow("gather: axis -1 is out of range for a tensor of rank 1; expected an axis in [0, 1)");
+    expect(() => op("scatterAdd")(zeros([2]), 0, tensor([0], { dtype: "int32" }), null)).toThrow("scatterAdd: src is not a tensor; expected a tensor, got null");
+  });
+  it("view ops refuse a forged input view (its fields overwritten): the new view was valid, the input was not", () => {
+    const forged = tensor([1, 2, 3, 4]);
+    Object.assign(forged, { shape: [], strides: [2 ** 53], offset: 0.5, size: 1 });
+    expect(() => forged.T).toThrow(ValueError);
+    expect(() => forged.reshape([1])).toThrow("reshape: strides must be one safe integer per axis of []; got [9007199254740992]");
+    expect(() => forged.softmax()).toThrow(ValueError);
   });
 });

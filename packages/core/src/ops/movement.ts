@@ -7,18 +7,15 @@ import { checkTensorView } from "../backend/checkedBackend.js";
 import { defineOp } from "../defineOp.js";
 import { Tensor } from "../tensor.js";
 import { kernels } from "../backend/backend.js";
-import { DTypeError, ShapeError, ValueError, formatShape } from "../errors.js";
+import { DTypeError, ShapeError, ValueError, describeValue, formatShape } from "../errors.js";
+import { checkAxis, checkNumber, checkTensor, checkTensorList } from "../validate.js";
 import { checkShape, normalizeAxis, shapesEqual, sizeOf } from "../shape.js";
 import { promoteTypes } from "../dtype.js";
 import { empty, full } from "../creation.js";
-import { broadcastView, permuteView, reshapeView, sliceView } from "./views.js";
+import { broadcastView, permuteView, reshapeView, sliceView, unchanged } from "./views.js";
 import type { AxisRange } from "./views.js";
 import { sumTo } from "./reduce.js";
 import { cast } from "./elementwise.js";
-
-function checkTensor(x: unknown, where: string): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new ValueError(`${where}: expected a tensor; got ${x === null ? "null" : typeof x}`);
-}
 
 /** Resolves a target shape with at most one -1 against a size. */
 function resolveShape(shape: readonly number[], size: number, from: readonly number[]): number[] {
@@ -49,10 +46,17 @@ function resolveShape(shape: readonly number[], size: number, from: readonly num
 const reshapeOp = defineOp({
   name: "reshape",
   forward: (x: Tensor, shape: number[]) => {
-    const view = reshapeView(x, shape);
+    checkTensor(x, "reshape");
+    // A view op reads no element, so no kernel checks its input: a forged view is refused here.
+    checkTensorView(x, "reshape");
+    const target = checkShape(shape, "reshape");
+    if (sizeOf(target) !== x.size) {
+      throw new ShapeError(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(target)}; expected a shape of ${x.size} elements`);
+    }
+    const view = reshapeView(x, target);
     if (view !== null) return view;
     const c = kernels().copy(x);
-    const r = reshapeView(c, shape)!;
+    const r = reshapeView(c, target)!;
     c.dispose();
     return r;
   },
@@ -74,9 +78,10 @@ const reshapeOp = defineOp({
  */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor(x, "reshape");
-  if (!Array.isArray(shape)) throw new ValueError(`reshape: shape must be an array of sizes; got ${String(shape)}`);
+  if (!Array.isArray(shape)) throw new ValueError(`reshape: shape must be an array of sizes; got ${describeValue(shape)}`);
   const target = checkShape(resolveShape(shape, x.size, x.shape), "reshape");
-  if (shapesEqual(target, x.shape)) return x;
+  // Handing back the input reads nothing, so no kernel checks its view: check it here.
+  if (shapesEqual(target, x.shape)) return unchanged(x, "reshape");
   return reshapeOp(x, target);
 }
 
@@ -103,7 +108,12 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
 
 const permuteOp: (x: Tensor, axes: number[]) => Tensor = defineOp({
   name: "permute",
-  forward: (x: Tensor, axes: number[]) => permuteView(x, axes),
+  forward: (x: Tensor, axes: number[]) => {
+    checkTensor(x, "permute");
+    checkTensorView(x, "permute");
+    checkPermutation(axes, x.rank, "permute");
+    return permuteView(x, axes);
+  },
   backward: (g, [, axes]): [Tensor, null] => {
     const inverse = new Array<number>(axes.length);
     axes.forEach((a, i) => (inverse[a] = i));
@@ -124,12 +134,13 @@ const permuteOp: (x: Tensor, axes: number[]) => Tensor = defineOp({
  */
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
   checkTensor(x, "permute");
+  if (!isList(axes)) throw new ValueError(`permute: axes are not a list; expected a permutation of the ${x.rank} axes, got ${describeValue(axes)}`);
   if (axes.length !== x.rank) {
     throw new ShapeError(`permute: expected ${x.rank} axes for a tensor of shape ${formatShape(x.shape)}; got [${axes.join(", ")}]`);
   }
   const norm = axes.map((a) => normalizeAxis(a, x.rank, "permute"));
   if (new Set(norm).size !== norm.length) throw new ShapeError(`permute: axes must not repeat; got [${axes.join(", ")}]`);
-  if (norm.every((a, i) => a === i)) return x;
+  if (norm.every((a, i) => a === i)) return unchanged(x, "permute");
   return permuteOp(x, norm);
 }
 
@@ -146,7 +157,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
  */
 export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   checkTensor(x, "transpose");
-  if (x.rank < 2 && axis0 === -2 && axis1 === -1) return x;
+  if (x.rank < 2 && axis0 === -2 && axis1 === -1) return unchanged(x, "transpose");
   const a = normalizeAxis(axis0, x.rank, "transpose");
   const b = normalizeAxis(axis1, x.rank, "transpose");
   const axes = x.shape.map((_, i) => i);
@@ -155,9 +166,25 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   return permute(x, axes);
 }
 
+/** Checks axes in the form permute records: a permutation of [0, rank). */
+function checkPermutation(axes: unknown, rank: number, where: string): void {
+  // rank distinct integers in [0, rank) (ranks are small: no allocation on this hot path).
+  let ok = Array.isArray(axes) && axes.length === rank;
+  for (let i = 0; ok && i < rank; i++) {
+    const a: unknown = (axes as unknown[])[i];
+    ok = typeof a === "number" && Number.isInteger(a) && a >= 0 && a < rank;
+    for (let j = 0; ok && j < i; j++) ok = (axes as unknown[])[j] !== a;
+  }
+  if (!ok) throw new ShapeError(`${where}: axes are not a permutation of the ${rank} axes; expected each of 0 to ${rank - 1} once, got ${describeValue(axes)}`);
+}
+
 const expandOp = defineOp({
   name: "expand",
-  forward: (x: Tensor, shape: number[]) => broadcastView(x, shape),
+  forward: (x: Tensor, shape: number[]) => {
+    checkTensor(x, "expand");
+    checkTensorView(x, "expand");
+    return broadcastView(x, checkShape(shape, "expand"));
+  },
   backward: (g, [x]) => [sumTo(g, x.shape), null],
 });
 
@@ -175,11 +202,11 @@ const expandOp = defineOp({
  */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor(x, "expand");
-  if (!isList(shape)) throw new ValueError(`expand: shape must be an array of sizes; got ${String(shape)}`);
+  if (!isList(shape)) throw new ValueError(`expand: shape must be an array of sizes; got ${describeValue(shape)}`);
   const lead = shape.length - x.rank;
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
   checkShape(target, "expand");
-  if (shapesEqual(target, x.shape)) return x;
+  if (shapesEqual(target, x.shape)) return unchanged(x, "expand");
   return expandOp(x, target);
 }
 
@@ -199,7 +226,7 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
   let axes: number[];
   if (axis === undefined) axes = x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
   else if (typeof axis !== "number" && !isList(axis)) {
-    throw new ValueError(`squeeze: axis must be an axis, a list of axes or undefined (all axes of size 1); got ${String(axis)}`);
+    throw new ValueError(`squeeze: axis must be an axis, a list of axes or undefined (all axes of size 1); got ${describeValue(axis)}`);
   } else {
     axes = (typeof axis === "number" ? [axis] : [...axis]).map((a) => normalizeAxis(a, x.rank, "squeeze"));
     for (const a of axes) {
@@ -230,7 +257,10 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 
 const copyOp = defineOp({
   name: "copy",
-  forward: (x: Tensor) => kernels().copy(x),
+  forward: (x: Tensor) => {
+    checkTensor(x, "copy");
+    return kernels().copy(x);
+  },
   backward: (g) => [g],
 });
 
@@ -247,8 +277,7 @@ const copyOp = defineOp({
 export function contiguous(x: Tensor): Tensor {
   checkTensor(x, "contiguous");
   if (!x.isContiguous) return copyOp(x);
-  checkTensorView(x, "contiguous"); // no kernel reads it, so check the view here
-  return x;
+  return unchanged(x, "contiguous");
 }
 
 /**
@@ -320,9 +349,38 @@ function resolveSlice(shape: readonly number[], specs: readonly SliceSpec[]): Ax
   });
 }
 
+/**
+ * Checks resolved ranges (the form slice and sliceScatter record) against a shape: one range per
+ * axis, each inside its axis; returns the shape of the window they describe.
+ */
+function checkRanges(shape: readonly number[], ranges: unknown, where: string): number[] {
+  if (!Array.isArray(ranges) || ranges.length !== shape.length) {
+    throw new ValueError(`${where}: ranges are not one { start, step, count, drop } per axis of ${formatShape(shape)}; got ${describeValue(ranges)}`);
+  }
+  const window: number[] = [];
+  ranges.forEach((r: unknown, axis) => {
+    const { start, step, count, drop } = (typeof r === "object" && r !== null ? r : {}) as Partial<AxisRange>;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(step) || step === 0 || !Number.isSafeInteger(count) || count! < 0 || typeof drop !== "boolean" || (drop && count !== 1)) {
+      throw new ValueError(`${where}: axis ${axis}: the range is malformed; expected { start, step, count, drop } with integer start, step (not 0) and count (>= 0), and drop only for a count of 1, got ${describeValue(r)}`);
+    }
+    const n = shape[axis];
+    const last = start! + (count! - 1) * step!;
+    if (count! > 0 && (start! < 0 || start! >= n || last < 0 || last >= n)) {
+      throw new ShapeError(`${where}: axis ${axis}: the range (start ${start}, step ${step}, count ${count}) reaches index ${start! < 0 || start! >= n ? start : last}; expected every index inside the axis of size ${n} in ${formatShape(shape)}`);
+    }
+    if (!drop) window.push(count!);
+  });
+  return window;
+}
+
 const sliceOp: (x: Tensor, ranges: AxisRange[]) => Tensor = defineOp({
   name: "slice",
-  forward: (x: Tensor, ranges: AxisRange[]) => sliceView(x, ranges),
+  forward: (x: Tensor, ranges: AxisRange[]) => {
+    checkTensor(x, "slice");
+    checkTensorView(x, "slice");
+    checkRanges(x.shape, ranges, "slice");
+    return sliceView(x, ranges);
+  },
   // The adjoint of taking a window is placing g back into zeros of x's shape.
   backward: (g, [x, ranges]) => [sliceScatterOp(g, x.shape as number[], ranges, 0), null],
 });
@@ -332,10 +390,16 @@ const sliceOp: (x: Tensor, ranges: AxisRange[]) => Tensor = defineOp({
 const sliceScatterOp: (x: Tensor, shape: number[], ranges: AxisRange[], value: number) => Tensor = defineOp({
   name: "sliceScatter",
   forward: (x: Tensor, shape: number[], ranges: AxisRange[], value: number) => {
+    checkTensor(x, "sliceScatter");
+    const window = checkRanges(checkShape(shape, "sliceScatter"), ranges, "sliceScatter");
+    if (!shapesEqual(window, x.shape)) {
+      throw new ShapeError(`sliceScatter: the window ${formatShape(window)} does not fit the input; expected the input's shape ${formatShape(x.shape)}, got ${formatShape(window)}`);
+    }
+    checkNumber(value, "sliceScatter", "value");
     const out = full(shape, value, { dtype: x.dtype });
-    const window = sliceView(out, ranges);
-    kernels().copy(x, window);
-    window.dispose();
+    const view = sliceView(out, ranges);
+    kernels().copy(x, view);
+    view.dispose();
     return out;
   },
   backward: (g, [, , ranges]) => [sliceOp(g, ranges), null, null, null],
@@ -362,7 +426,7 @@ const sliceScatterOp: (x: Tensor, shape: number[], ranges: AxisRange[], value: n
 export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
   checkTensor(x, "slice");
   const ranges = resolveSlice(x.shape, specs);
-  if (ranges.every((r, i) => !r.drop && r.start === 0 && r.step === 1 && r.count === x.shape[i])) return x;
+  if (ranges.every((r, i) => !r.drop && r.start === 0 && r.step === 1 && r.count === x.shape[i])) return unchanged(x, "slice");
   return sliceOp(x, ranges);
 }
 
@@ -471,18 +535,27 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], val
   return sliceScatterOp(cropped, shape, ranges, value);
 }
 
-function checkList(xs: readonly Tensor[], where: string): void {
-  if (!isList(xs) || xs.length === 0) throw new ValueError(`${where}: expected a non-empty array of tensors; got ${isList(xs) ? "[]" : String(xs)}`);
-  xs.forEach((t, i) => {
-    checkTensor(t, `${where}: tensor ${i}`);
-  });
-}
-
 const listShapes = (xs: readonly Tensor[]): string => xs.map((t) => formatShape(t.shape)).join(", ");
+
+/** Checks that tensors match except along one axis (of the first one's rank). */
+function checkConcatShapes(xs: readonly Tensor[], axis: number, where: string): void {
+  const first = xs[0];
+  for (const t of xs) {
+    if (t.rank !== first.rank || t.shape.some((d, i) => i !== axis && d !== first.shape[i])) {
+      throw new ShapeError(`${where}: shapes must match except on axis ${axis}; got ${listShapes(xs)}`);
+    }
+  }
+}
 
 const concatOp = defineOp({
   name: "concat",
   forward: (xs: Tensor[], axis: number) => {
+    checkTensorList(xs, "concat");
+    checkAxis(axis, xs[0].rank, "concat");
+    checkConcatShapes(xs, axis, "concat");
+    const dtype = xs[0].dtype;
+    const other = xs.find((t) => t.dtype !== dtype);
+    if (other !== undefined) throw new DTypeError(`concat: tensors of several dtypes; expected one dtype (${dtype}), got ${other.dtype} too`);
     const shape = [...xs[0].shape];
     shape[axis] = xs.reduce((s, t) => s + t.shape[axis], 0);
     checkShape(shape, "concat");
@@ -514,17 +587,12 @@ const concatOp = defineOp({
  * @category Ops
  */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
-  checkList(xs, "concat");
-  const rank = xs[0].rank;
-  const a = normalizeAxis(axis, rank, "concat");
-  for (const t of xs) {
-    if (t.rank !== rank || t.shape.some((d, i) => i !== a && d !== xs[0].shape[i])) {
-      throw new ShapeError(`concat: shapes must match except on axis ${a}; got ${listShapes(xs)}`);
-    }
-  }
+  checkTensorList(xs, "concat");
+  const a = normalizeAxis(axis, xs[0].rank, "concat");
+  checkConcatShapes(xs, a, "concat");
   const dtype = xs.map((t) => t.dtype).reduce(promoteTypes);
   const inputs = xs.map((t) => (t.dtype === dtype ? t : cast(t, dtype)));
-  if (inputs.length === 1) return inputs[0];
+  if (inputs.length === 1) return unchanged(inputs[0], "concat");
   return concatOp(inputs, a);
 }
 
@@ -541,7 +609,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
  * @category Ops
  */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
-  checkList(xs, "stack");
+  checkTensorList(xs, "stack");
   if (xs.some((t) => !shapesEqual(t.shape, xs[0].shape))) throw new ShapeError(`stack: every tensor must have the same shape; got ${listShapes(xs)}`);
   const a = normalizeAxis(axis, xs[0].rank + 1, "stack");
   return concat(xs.map((t) => unsqueeze(t, a)), a);
@@ -549,7 +617,7 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
 
 /** Checks an index tensor for gather/scatterAdd: int32 and of x's rank. */
 function checkIndex(where: string, x: Tensor, index: unknown, axis: number): number {
-  checkTensor(index, `${where}: index`);
+  checkTensor(index, where, "index");
   if (index.dtype !== "int32") throw new DTypeError(`${where}: index must be int32; got a ${index.describe()}`);
   if (index.rank !== x.rank) {
     throw new ShapeError(`${where}: index must have the rank of x; expected ${x.rank} axes, got index ${formatShape(index.shape)} for x ${formatShape(x.shape)}`);
@@ -565,14 +633,24 @@ function checkIndex(where: string, x: Tensor, index: unknown, axis: number): num
 
 const gatherOp: (x: Tensor, axis: number, index: Tensor) => Tensor = defineOp({
   name: "gather",
-  forward: (x: Tensor, axis: number, index: Tensor) => kernels().gather(x, axis, index),
+  forward: (x: Tensor, axis: number, index: Tensor) => {
+    checkTensor(x, "gather");
+    checkAxis(axis, x.rank, "gather");
+    checkIndex("gather", x, index, axis);
+    return kernels().gather(x, axis, index);
+  },
   // Each picked element sends its gradient back to where it came from; repeats add up.
   backward: (g, [x, axis, index]) => [scatterAddOp(full(x.shape, 0, { dtype: g.dtype }), axis, index, g), null, null],
 });
 
 const scatterAddOp: (x: Tensor, axis: number, index: Tensor, src: Tensor) => Tensor = defineOp({
   name: "scatterAdd",
-  forward: (x: Tensor, axis: number, index: Tensor, src: Tensor) => kernels().scatterAdd(x, axis, index, src),
+  forward: (x: Tensor, axis: number, index: Tensor, src: Tensor) => {
+    checkTensor(x, "scatterAdd");
+    checkAxis(axis, x.rank, "scatterAdd");
+    checkScatter(x, axis, index, src);
+    return kernels().scatterAdd(x, axis, index, src);
+  },
   // out = x + S(src) with S linear: dx = g, dsrc = S^T g = gather(g).
   backward: (g, [, axis, index]) => [g, null, null, gatherOp(g, axis, index)],
 });
@@ -613,13 +691,19 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
  */
 export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor {
   checkTensor(x, "scatterAdd");
-  checkTensor(src, "scatterAdd: src");
+  return scatterAddOp(x, checkScatter(x, axis, index, src), index, src);
+}
+
+/** Checks the operands of scatterAdd; returns the axis, normalized. */
+function checkScatter(x: Tensor, axis: number, index: Tensor, src: Tensor): number {
+  checkTensor(x, "scatterAdd");
+  checkTensor(src, "scatterAdd", "src");
   const a = checkIndex("scatterAdd", x, index, axis);
   if (src.dtype !== x.dtype) throw new DTypeError(`scatterAdd: src must have x's dtype; expected ${x.dtype}, got ${src.dtype}`);
   if (src.rank !== index.rank || index.shape.some((d, i) => d > src.shape[i])) {
     throw new ShapeError(`scatterAdd: index ${formatShape(index.shape)} must be no larger than src ${formatShape(src.shape)} on any axis`);
   }
-  return scatterAddOp(x, a, index, src);
+  return a;
 }
 
 /**
@@ -638,7 +722,7 @@ export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor):
  */
 export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
   checkTensor(x, "indexSelect");
-  checkTensor(index, "indexSelect: index");
+  checkTensor(index, "indexSelect", "index");
   if (index.dtype !== "int32") throw new DTypeError(`indexSelect: index must be int32; got a ${index.describe()}`);
   if (index.rank !== 1) throw new ShapeError(`indexSelect: index must be 1-D; got ${formatShape(index.shape)}`);
   const a = normalizeAxis(axis, x.rank, "indexSelect");

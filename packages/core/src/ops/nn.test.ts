@@ -3,6 +3,7 @@ import {
   DTypeError, Generator, ShapeError, ValueError, Tensor, arange, avgPool2d, conv1d, conv2d, convTranspose2d, dropout, embedding,
   grad, gradCheck, logSoftmax, maxPool2d, ones, randn, softmax, tensor, zeros,
 } from "../index.js";
+import { resolve } from "../index.js";
 
 const gen = new Generator(5);
 const r = (shape: number[]) => randn(shape, { dtype: "float64", generator: gen });
@@ -330,4 +331,38 @@ describe("embedding", () => {
 
 it("works through arange-made int data in matmul-free pipelines", () => {
   expect(softmax(arange(0, 3)).shape).toEqual([3]);
+});
+
+describe("bad arguments raise named errors (issue 16)", () => {
+  const op = (name: string) => resolve("op", name).apply;
+  const attrs = { stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 };
+  it("the registry's convolutions check ranks, dtypes and geometry (TypeError 'undefined is not iterable' before)", () => {
+    expect(() => op("conv2d")(tensor([3]), -2, tensor([[1]]))).toThrow("conv2d: input has the wrong rank; expected 4 axes, got [1]");
+    expect(() => op("conv2d")(ones([1, 1, 2, 2]), ones([1, 1, 1, 1]), undefined)).toThrow(ValueError);
+    expect(() => op("conv2d")(ones([1, 1, 2, 2]), ones([1, 1, 1, 1]), undefined)).toThrow("conv2d: the geometry is malformed;");
+    expect(() => op("conv2d")(ones([1, 2, 2, 2]), ones([1, 1, 1, 1]), attrs)).toThrow(ShapeError);
+    expect(() => op("conv2dBackwardInput")(ones([1, 1, 3, 3]), ones([1, 1, 1, 1]), [1, 1, 2, 2], attrs)).toThrow(
+      "conv2dBackwardInput: the gradient does not have the output's shape; expected [1, 1, 2, 2], got [1, 1, 3, 3]",
+    );
+    // Without a fused kernel (the JS backend) conv2dBias is conv2d plus the bias: 1 * 1 + 0.5 everywhere.
+    expect(op("conv2dBias")(ones([1, 1, 2, 2]), ones([1, 1, 1, 1]), tensor([0.5]), attrs).toArray()).toEqual([[[[1.5, 1.5], [1.5, 1.5]]]]);
+  });
+  it("the registry's pooling, softmax and embedding check their recorded arguments", () => {
+    // Before: TypeError "Cannot read properties of undefined (reading '0')".
+    expect(() => op("maxPool2d")(tensor([1]), tensor([1]))).toThrow("maxPool2d: the geometry is malformed;");
+    expect(() => op("avgPool2dBackward")(ones([1, 1, 1, 1]), 3, {})).toThrow(ValueError);
+    expect(() => op("softmax")(tensor([1]), "a")).toThrow('softmax: axis is not an integer; expected an axis in [0, 1), got "a"');
+    expect(() => op("logSoftmax")(tensor([1], { dtype: "int32" }), 0)).toThrow(DTypeError);
+    expect(() => op("embedding")(ones([3, 2]), tensor([0], { dtype: "int32" }), 7)).toThrow("embedding: paddingIdx is not a row; expected -1 (none) or a row in [0, 3), got 7");
+    // An index past its plane of 2 x 2: native refused it, the JS kernel dropped the gradient and wasm wrote past its result.
+    const index = (v: number) => tensor([v], { dtype: "int32", shape: [1, 1, 1, 1] });
+    expect(() => op("maxPool2dBackward")(ones([1, 1, 1, 1]), index(4), [1, 1, 2, 2])).toThrow("maxPool2dBackward: index 4 at position 0 is outside its plane; expected -1 or an index in [0, 4)");
+    expect(() => op("maxPool2dBackward")(ones([1, 1, 1, 1]), index(0), [2, 1, 2, 2])).toThrow(ShapeError);
+    expect(op("maxPool2dBackward")(ones([1, 1, 1, 1]), index(2), [1, 1, 2, 2]).toArray()).toEqual([[[[0, 0], [1, 0]]]]);
+  });
+  it("options that are not objects or flags that are not booleans: ValueError", () => {
+    expect(() => dropout(tensor([1]), null as never)).toThrow("dropout: options are not an object; expected e.g. { p: 0.5 }, got null");
+    expect(() => maxPool2d(ones([1, 1, 2, 2]), { kernelSize: 2, ceilMode: "yes" as never })).toThrow('maxPool2d: ceilMode is not a boolean; expected true or false, got "yes"');
+    expect(() => conv2d(ones([1, 1, 2, 2]), ones([1, 1, 1, 1]), 3 as never)).toThrow(ValueError);
+  });
 });

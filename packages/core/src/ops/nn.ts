@@ -8,20 +8,17 @@ import { kernels } from "../backend/backend.js";
 import type { Conv2dAttrs, Pool2dAttrs } from "../backend/kernels.js";
 import { isFloat, promoteTypes } from "../dtype.js";
 import type { DType } from "../dtype.js";
-import { DTypeError, ShapeError, ValueError, formatShape } from "../errors.js";
-import { checkShape, normalizeAxis } from "../shape.js";
+import { DTypeError, ShapeError, ValueError, describeValue, formatShape } from "../errors.js";
+import { checkAxis, checkBoolean, checkOptions, checkTensor } from "../validate.js";
+import { checkShape, normalizeAxis, shapesEqual } from "../shape.js";
 import { zeros } from "../creation.js";
 import { bernoulli } from "../randomTensors.js";
 import type { Generator } from "../random.js";
-import { broadcastView } from "./views.js";
+import { broadcastView, unchanged } from "./views.js";
 import { gather, reshape, squeeze, unsqueeze } from "./movement.js";
 import { sum } from "./reduce.js";
 
 // ---------- shared checks ----------
-
-function checkTensor(x: unknown, where: string, what = "input"): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new ValueError(`${where}: ${what} must be a tensor; got ${x === null ? "null" : typeof x}`);
-}
 
 /** Float inputs stay; integer and bool ones become float32. */
 function asFloat(x: Tensor, dtype: DType = x.dtype): Tensor {
@@ -45,6 +42,18 @@ function pair(value: Size2d | undefined, fallback: number, name: string, where: 
   return [p[0] as number, p[1] as number];
 }
 
+/** A list of `n` integers of at least `min` (the geometry the conv and pool ops record). */
+function isIntegers(v: unknown, n: number, min: number): boolean {
+  return Array.isArray(v) && v.length === n && v.every((d) => Number.isSafeInteger(d) && (d as number) >= min);
+}
+
+/** A float tensor of rank `rank`, as the kernels of softmax, convolution and pooling take. */
+function checkFloatOperand(x: unknown, rank: number | null, where: string, what = "input"): asserts x is Tensor {
+  checkTensor(x, where, what);
+  if (rank !== null && x.rank !== rank) throw new ShapeError(`${where}: ${what} has the wrong rank; expected ${rank} axes, got ${formatShape(x.shape)}`);
+  if (!isFloat(x.dtype)) throw new DTypeError(`${where}: ${what} is not floating point; expected float32 or float64, got ${x.dtype}`);
+}
+
 function checkGroups(groups: unknown, where: string): number {
   const g = groups ?? 1;
   if (typeof g !== "number" || !Number.isInteger(g) || g < 1) throw new ValueError(`${where}: groups must be a positive integer; got ${String(groups)}`);
@@ -56,14 +65,22 @@ function checkGroups(groups: unknown, where: string): number {
 // y = softmax(x); dx = y * (g - sum(g * y)) along the axis.
 const softmaxOp = defineOp({
   name: "softmax",
-  forward: (x: Tensor, axis: number) => kernels().softmax(x, axis),
+  forward: (x: Tensor, axis: number) => {
+    checkFloatOperand(x, null, "softmax");
+    checkAxis(axis, x.rank, "softmax");
+    return kernels().softmax(x, axis);
+  },
   backward: (g, [, axis], y) => [y.mul(g.sub(sum(g.mul(y), { axis, keepDims: true }))), null],
 });
 
 // y = x - logSumExp(x); dx = g - exp(y) * sum(g) along the axis.
 const logSoftmaxOp = defineOp({
   name: "logSoftmax",
-  forward: (x: Tensor, axis: number) => kernels().logSoftmax(x, axis),
+  forward: (x: Tensor, axis: number) => {
+    checkFloatOperand(x, null, "logSoftmax");
+    checkAxis(axis, x.rank, "logSoftmax");
+    return kernels().logSoftmax(x, axis);
+  },
   backward: (g, [, axis], y) => [g.sub(y.exp().mul(sum(g, { axis, keepDims: true }))), null],
 });
 
@@ -116,7 +133,11 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 // in (x, g) with d/dx = convInput(g, gg) and d/dg = conv(x, gg).
 const conv2dOp = defineOp({
   name: "conv2d",
-  forward: (x: Tensor, w: Tensor, attrs: Conv2dAttrs) => kernels().conv2d(x, w, attrs),
+  forward: (x: Tensor, w: Tensor, attrs: Conv2dAttrs) => {
+    checkConvOperands(x, w, "conv2d");
+    convOutputShape(x.shape, w.shape, attrs, "conv2d");
+    return kernels().conv2d(x, w, attrs);
+  },
   backward: (g, [x, w, attrs]) => [
     x.requiresGrad ? conv2dInputOp(g, w, x.shape, attrs) : null,
     w.requiresGrad ? conv2dWeightOp(x, g, w.shape, attrs) : null,
@@ -128,7 +149,20 @@ const conv2dOp = defineOp({
 // every axis but the channel one.
 const conv2dBiasOp = defineOp({
   name: "conv2dBias",
-  forward: (x: Tensor, w: Tensor, b: Tensor, attrs: Conv2dAttrs) => kernels().conv2dBias!(x, w, b, attrs),
+  forward: (x: Tensor, w: Tensor, b: Tensor, attrs: Conv2dAttrs) => {
+    checkConvOperands(x, w, "conv2dBias");
+    const shape = convOutputShape(x.shape, w.shape, attrs, "conv2dBias");
+    checkFloatOperand(b, 1, "conv2dBias", "bias");
+    if (b.shape[0] !== shape[1]) throw new ShapeError(`conv2dBias: bias does not fit the weight ${formatShape(w.shape)}; expected [${shape[1]}], got ${formatShape(b.shape)}`);
+    if (b.dtype !== x.dtype) throw new DTypeError(`conv2dBias: bias differs in dtype from the input; expected ${x.dtype}, got ${b.dtype}`);
+    if (kernels().conv2dBias !== undefined) return kernels().conv2dBias!(x, w, b, attrs);
+    // The registry's op on a backend without the fused kernel: the same maths in two kernels.
+    const y = kernels().conv2d(x, w, attrs);
+    const bias = broadcastView(b.reshape([1, shape[1], 1, 1]), shape);
+    const out = kernels().add(y, bias, y);
+    bias.dispose();
+    return out;
+  },
   backward: (g, [x, w, b, attrs]) => [
     x.requiresGrad ? conv2dInputOp(g, w, x.shape, attrs) : null,
     w.requiresGrad ? conv2dWeightOp(x, g, w.shape, attrs) : null,
@@ -139,7 +173,11 @@ const conv2dBiasOp = defineOp({
 
 const conv2dInputOp: (gy: Tensor, w: Tensor, inputShape: readonly number[], attrs: Conv2dAttrs) => Tensor = defineOp({
   name: "conv2dBackwardInput",
-  forward: (gy: Tensor, w: Tensor, inputShape: readonly number[], attrs: Conv2dAttrs) => kernels().conv2dBackwardInput(gy, w, inputShape, attrs),
+  forward: (gy: Tensor, w: Tensor, inputShape: readonly number[], attrs: Conv2dAttrs) => {
+    checkConvOperands(gy, w, "conv2dBackwardInput", "gradient");
+    checkGradientShape(gy, convOutputShape(checkShape(inputShape, "conv2dBackwardInput"), w.shape, attrs, "conv2dBackwardInput"), "conv2dBackwardInput");
+    return kernels().conv2dBackwardInput(gy, w, inputShape, attrs);
+  },
   backward: (gg, [gy, w, , attrs]) => [
     gy.requiresGrad ? conv2dOp(gg, w, attrs) : null,
     w.requiresGrad ? conv2dWeightOp(gg, gy, w.shape, attrs) : null,
@@ -150,7 +188,11 @@ const conv2dInputOp: (gy: Tensor, w: Tensor, inputShape: readonly number[], attr
 
 const conv2dWeightOp: (x: Tensor, gy: Tensor, weightShape: readonly number[], attrs: Conv2dAttrs) => Tensor = defineOp({
   name: "conv2dBackwardWeight",
-  forward: (x: Tensor, gy: Tensor, weightShape: readonly number[], attrs: Conv2dAttrs) => kernels().conv2dBackwardWeight(x, gy, weightShape, attrs),
+  forward: (x: Tensor, gy: Tensor, weightShape: readonly number[], attrs: Conv2dAttrs) => {
+    checkConvOperands(x, gy, "conv2dBackwardWeight", "input", "gradient");
+    checkGradientShape(gy, convOutputShape(x.shape, checkShape(weightShape, "conv2dBackwardWeight"), attrs, "conv2dBackwardWeight"), "conv2dBackwardWeight");
+    return kernels().conv2dBackwardWeight(x, gy, weightShape, attrs);
+  },
   backward: (gg, [x, gy, , attrs]) => [
     x.requiresGrad ? conv2dInputOp(gy, gg, x.shape, attrs) : null,
     gy.requiresGrad ? conv2dOp(x, gg, attrs) : null,
@@ -180,14 +222,33 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
-/** Validates a 2-D convolution and returns its geometry; `shown` are the shapes for messages. */
-function convAttrs(x: Tensor, w: Tensor, options: Conv2dOptions, where: string, shown: [readonly number[], readonly number[]]): Conv2dAttrs {
+/** Two 4-D operands of one float dtype, as the convolution kernels take them. */
+function checkConvOperands(a: Tensor, b: Tensor, where: string, aName = "input", bName = "weight"): void {
+  checkFloatOperand(a, 4, where, aName);
+  checkFloatOperand(b, 4, where, bName);
+  if (a.dtype !== b.dtype) throw new DTypeError(`${where}: ${aName} and ${bName} differ in dtype; expected one dtype, got ${a.dtype} and ${b.dtype}`);
+}
+
+/** A backward op's incoming gradient must have its forward's output shape. */
+function checkGradientShape(g: Tensor, expected: readonly number[], where: string): void {
+  if (!shapesEqual(g.shape, expected)) throw new ShapeError(`${where}: the gradient does not have the output's shape; expected ${formatShape(expected)}, got ${formatShape(g.shape)}`);
+}
+
+/**
+ * Checks the geometry of a 2-D convolution (the attrs the conv ops record, against an input
+ * [N, C, H, W] and a weight [O, C/groups, kH, kW]) and returns the output shape; `shown` are
+ * the shapes the caller gave, for messages.
+ */
+function convOutputShape(input: readonly number[], weight: readonly number[], attrs: Conv2dAttrs, where: string, shown: [readonly number[], readonly number[]] = [input, weight]): number[] {
+  const a = (typeof attrs === "object" && attrs !== null ? attrs : {}) as Partial<Conv2dAttrs>;
+  if (!isIntegers(a.stride, 2, 1) || !isIntegers(a.padding, 4, 0) || !isIntegers(a.dilation, 2, 1) || !Number.isSafeInteger(a.groups) || a.groups! < 1) {
+    throw new ValueError(`${where}: the geometry is malformed; expected { stride: [sh, sw], padding: [top, bottom, left, right], dilation: [dh, dw], groups } of integers (stride, dilation, groups >= 1; padding >= 0), got ${describeValue(attrs)}`);
+  }
+  if (input.length !== 4 || weight.length !== 4) throw new ShapeError(`${where}: expected input [N, C, H, W] and weight [O, C/groups, kH, kW], got ${formatShape(shown[0])} and ${formatShape(shown[1])}`);
+  const { stride, padding, dilation, groups } = a as Conv2dAttrs;
   const [xs, ws] = shown;
-  const groups = checkGroups(options.groups, where);
-  const stride = pair(options.stride, 1, "stride", where, 1);
-  const dilation = pair(options.dilation, 1, "dilation", where, 1);
-  const [, c, h, wd] = x.shape;
-  const [o, cg, kh, kw] = w.shape;
+  const [n, c, h, wd] = input;
+  const [o, cg, kh, kw] = weight;
   if (c % groups !== 0) {
     throw new ShapeError(`${where}: input channels must be divisible by groups (${groups}); got input ${formatShape(xs)} with ${c} channels`);
   }
@@ -199,6 +260,25 @@ function convAttrs(x: Tensor, w: Tensor, options: Conv2dOptions, where: string, 
       `${where}: weight ${formatShape(ws)} with groups ${groups} expects ${cg * groups} input channels; got input ${formatShape(xs)} with ${c}`,
     );
   }
+  const eh = dilation[0] * (kh - 1) + 1;
+  const ew = dilation[1] * (kw - 1) + 1;
+  const hp = h + padding[0] + padding[1];
+  const wp = wd + padding[2] + padding[3];
+  if (eh > hp || ew > wp) {
+    throw new ShapeError(
+      `${where}: the kernel (${eh} x ${ew} with dilation) is larger than the padded input (${hp} x ${wp}); got input ${formatShape(xs)} and weight ${formatShape(ws)}`,
+    );
+  }
+  return checkShape([n, o, Math.floor((hp - eh) / stride[0]) + 1, Math.floor((wp - ew) / stride[1]) + 1], where);
+}
+
+/** Validates a 2-D convolution and returns its geometry; `shown` are the shapes for messages. */
+function convAttrs(x: Tensor, w: Tensor, options: Conv2dOptions, where: string, shown: [readonly number[], readonly number[]]): Conv2dAttrs {
+  checkOptions(options, where, "{ stride: 2, padding: 1 }");
+  const groups = checkGroups(options.groups, where);
+  const stride = pair(options.stride, 1, "stride", where, 1);
+  const dilation = pair(options.dilation, 1, "dilation", where, 1);
+  const [kh, kw] = w.shape.slice(2);
   let padding: [number, number, number, number];
   const pad = options.padding ?? 0;
   if (pad === "same") {
@@ -214,17 +294,9 @@ function convAttrs(x: Tensor, w: Tensor, options: Conv2dOptions, where: string, 
     const [ph, pw] = pair(pad, 0, "padding", where, 0);
     padding = [ph, ph, pw, pw];
   }
-  const eh = dilation[0] * (kh - 1) + 1;
-  const ew = dilation[1] * (kw - 1) + 1;
-  const hp = h + padding[0] + padding[1];
-  const wp = wd + padding[2] + padding[3];
-  if (eh > hp || ew > wp) {
-    throw new ShapeError(
-      `${where}: the kernel (${eh} x ${ew} with dilation) is larger than the padded input (${hp} x ${wp}); got input ${formatShape(xs)} and weight ${formatShape(ws)}`,
-    );
-  }
-  checkShape([x.shape[0], o, Math.floor((hp - eh) / stride[0]) + 1, Math.floor((wp - ew) / stride[1]) + 1], where);
-  return { stride, padding, dilation, groups };
+  const attrs: Conv2dAttrs = { stride, padding, dilation, groups };
+  convOutputShape(x.shape, w.shape, attrs, where, shown);
+  return attrs;
 }
 
 /** The bias option of a convolution: null when absent, else a checked [channels] tensor. */
@@ -438,27 +510,46 @@ interface PoolOptionsBase {
 
 function poolAttrs(x: Tensor, options: PoolOptionsBase & { dilation?: Size2d; countIncludePad?: boolean }, where: string): PoolAttrs {
   if (x.rank !== 3 && x.rank !== 4) throw new ShapeError(`${where}: expected input [N, C, H, W] or [C, H, W], got ${formatShape(x.shape)}`);
-  if (typeof options !== "object" || options === null) throw new ValueError(`${where}: options with a kernelSize are required`);
+  if (typeof options !== "object" || options === null) throw new ValueError(`${where}: options with a kernelSize are missing; expected e.g. { kernelSize: 2 }, got ${describeValue(options)}`);
   const kernel = pair(options.kernelSize, 0, "kernelSize", where, 1);
   const stride = pair(options.stride ?? kernel, 1, "stride", where, 1);
   const padding = pair(options.padding, 0, "padding", where, 0);
   const dilation = pair(options.dilation, 1, "dilation", where, 1);
   const ceilMode = options.ceilMode ?? false;
-  for (let a = 0; a < 2; a++) {
-    if (2 * padding[a] > kernel[a]) {
+  const countIncludePad = options.countIncludePad ?? true;
+  checkBoolean(ceilMode, where, "ceilMode");
+  checkBoolean(countIncludePad, where, "countIncludePad");
+  const attrs = { kernel, stride, padding, dilation, countIncludePad, ceilMode };
+  poolOutputShape(x.rank === 4 ? x.shape : [1, ...x.shape], attrs, where, x.shape);
+  return attrs;
+}
+
+/**
+ * Checks the geometry of a 2-D pooling (the attrs the pool ops record, against an input
+ * [N, C, H, W]) and returns the output shape; `shown` is the input shape the caller gave.
+ */
+function poolOutputShape(input: readonly number[], attrs: PoolAttrs, where: string, shown: readonly number[] = input): number[] {
+  const a = (typeof attrs === "object" && attrs !== null ? attrs : {}) as Partial<PoolAttrs>;
+  if (!isIntegers(a.kernel, 2, 1) || !isIntegers(a.stride, 2, 1) || !isIntegers(a.padding, 2, 0) || !isIntegers(a.dilation, 2, 1) ||
+    typeof a.countIncludePad !== "boolean" || (a.ceilMode !== undefined && typeof a.ceilMode !== "boolean")) {
+    throw new ValueError(`${where}: the geometry is malformed; expected { kernel, stride, padding, dilation: pairs of integers (padding >= 0, the others >= 1), countIncludePad, ceilMode: booleans }, got ${describeValue(attrs)}`);
+  }
+  if (input.length !== 4) throw new ShapeError(`${where}: expected input [N, C, H, W], got ${formatShape(shown)}`);
+  const { kernel, stride, padding, dilation } = a as PoolAttrs;
+  const ceilMode = a.ceilMode === true;
+  for (let i = 0; i < 2; i++) {
+    if (2 * padding[i] > kernel[i]) {
       throw new ValueError(`${where}: padding must be at most half the kernel size; got padding ${formatShape(padding)} for kernel ${formatShape(kernel)}`);
     }
   }
-  const h = x.shape[x.rank - 2];
-  const w = x.shape[x.rank - 1];
-  const oh = poolOutputSize(h, kernel[0], stride[0], padding[0], dilation[0], ceilMode);
-  const ow = poolOutputSize(w, kernel[1], stride[1], padding[1], dilation[1], ceilMode);
+  const oh = poolOutputSize(input[2], kernel[0], stride[0], padding[0], dilation[0], ceilMode);
+  const ow = poolOutputSize(input[3], kernel[1], stride[1], padding[1], dilation[1], ceilMode);
   if (oh < 1 || ow < 1) {
     throw new ShapeError(
-      `${where}: the kernel ${formatShape(kernel)} (dilation ${formatShape(dilation)}) is larger than the padded input; got input ${formatShape(x.shape)} with padding ${formatShape(padding)}`,
+      `${where}: the kernel ${formatShape(kernel)} (dilation ${formatShape(dilation)}) is larger than the padded input; got input ${formatShape(shown)} with padding ${formatShape(padding)}`,
     );
   }
-  return { kernel, stride, padding, dilation, countIncludePad: options.countIncludePad ?? true, ceilMode };
+  return checkShape([input[0], input[1], oh, ow], where);
 }
 
 /** Picks, per output cell, the input element at its recorded flat index (the adjoint of maxPool2dBackward). */
@@ -472,6 +563,8 @@ function gatherAtIndices(x: Tensor, indices: Tensor): Tensor {
 const maxPool2dOp = defineOp({
   name: "maxPool2d",
   forward: (x: Tensor, attrs: PoolAttrs) => {
+    checkTensor(x, "maxPool2d");
+    poolOutputShape(x.shape, attrs, "maxPool2d");
     const [output, indices] = kernels().maxPool2d(x, attrs);
     return { output, saved: indices };
   },
@@ -481,20 +574,38 @@ const maxPool2dOp = defineOp({
 // Linear in g: its adjoint reads each window's argmax back out (a gather).
 const maxPool2dBackwardOp: (g: Tensor, indices: Tensor, inputShape: readonly number[]) => Tensor = defineOp({
   name: "maxPool2dBackward",
-  forward: (g: Tensor, indices: Tensor, inputShape: readonly number[]) => kernels().maxPool2dBackward(g, indices, inputShape),
+  forward: (g: Tensor, indices: Tensor, inputShape: readonly number[]) => {
+    checkFloatOperand(g, 4, "maxPool2dBackward", "gradient");
+    checkTensor(indices, "maxPool2dBackward", "indices");
+    if (indices.dtype !== "int32") throw new DTypeError(`maxPool2dBackward: indices are not int32; expected the int32 indices of maxPool2d, got ${indices.dtype}`);
+    checkGradientShape(g, indices.shape, "maxPool2dBackward");
+    const shape = checkShape(inputShape, "maxPool2dBackward");
+    if (shape.length !== 4 || shape[0] !== g.shape[0] || shape[1] !== g.shape[1]) {
+      throw new ShapeError(`maxPool2dBackward: the input shape does not fit the gradient ${formatShape(g.shape)}; expected [${g.shape[0]}, ${g.shape[1]}, H, W], got ${formatShape(shape)}`);
+    }
+    return kernels().maxPool2dBackward(g, indices, inputShape);
+  },
   backward: (gg, [, indices]) => [gatherAtIndices(gg, indices), null, null],
 });
 
 // y = mean over each window; both directions are linear maps and each other's adjoints.
 const avgPool2dOp: (x: Tensor, attrs: PoolAttrs) => Tensor = defineOp({
   name: "avgPool2d",
-  forward: (x: Tensor, attrs: PoolAttrs) => kernels().avgPool2d(x, attrs),
+  forward: (x: Tensor, attrs: PoolAttrs) => {
+    checkFloatOperand(x, 4, "avgPool2d");
+    poolOutputShape(x.shape, attrs, "avgPool2d");
+    return kernels().avgPool2d(x, attrs);
+  },
   backward: (g, [x, attrs]) => [avgPool2dBackwardOp(g, x.shape, attrs), null],
 });
 
 const avgPool2dBackwardOp = defineOp({
   name: "avgPool2dBackward",
-  forward: (g: Tensor, inputShape: readonly number[], attrs: PoolAttrs) => kernels().avgPool2dBackward(g, inputShape, attrs),
+  forward: (g: Tensor, inputShape: readonly number[], attrs: PoolAttrs) => {
+    checkFloatOperand(g, 4, "avgPool2dBackward", "gradient");
+    checkGradientShape(g, poolOutputShape(checkShape(inputShape, "avgPool2dBackward"), attrs, "avgPool2dBackward"), "avgPool2dBackward");
+    return kernels().avgPool2dBackward(g, inputShape, attrs);
+  },
   backward: (gg, [, , attrs]) => [avgPool2dOp(gg, attrs), null, null],
 });
 
@@ -608,9 +719,11 @@ export interface DropoutOptions {
  */
 export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   checkTensor(x, "dropout");
+  checkOptions(options, "dropout", "{ p: 0.5 }");
   const p = options.p ?? 0.5;
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`dropout: p must be in [0, 1]; got ${String(p)}`);
-  if (options.training === false || p === 0) return x;
+  if (options.training !== undefined) checkBoolean(options.training, "dropout", "training");
+  if (options.training === false || p === 0) return unchanged(x, "dropout");
   const xf = asFloat(x);
   if (p === 1) return xf.mul(0);
   const mask = bernoulli(x.shape, 1 - p, { dtype: xf.dtype, generator: options.generator });
@@ -626,10 +739,24 @@ function rowIndex(indices: Tensor, d: number): Tensor {
   return broadcastView(reshape(indices, [indices.size, 1]), [indices.size, d]);
 }
 
+/** The operands the embedding ops record: a table [V, D], flat int32 indices, a row in [-1, V) (-1: none). */
+function checkLookup(table: Tensor, indices: Tensor, vocab: unknown, paddingIdx: unknown, where: string, what: string): void {
+  checkTensor(table, where, what);
+  checkTensor(indices, where, "indices");
+  if (table.rank !== 2) throw new ShapeError(`${where}: ${what} is not a matrix; expected [V, D], got ${formatShape(table.shape)}`);
+  if (indices.dtype !== "int32" || indices.rank !== 1) throw new ShapeError(`${where}: indices are not a flat int32 list; expected an int32 tensor [n], got a ${indices.describe()}`);
+  if (!Number.isSafeInteger(vocab) || (vocab as number) < 0) throw new ValueError(`${where}: the vocabulary size is not a size; expected a non-negative integer, got ${describeValue(vocab)}`);
+  if (!Number.isInteger(paddingIdx) || (paddingIdx as number) < -1 || (paddingIdx as number) >= (vocab as number)) {
+    throw new ValueError(`${where}: paddingIdx is not a row; expected -1 (none) or a row in [0, ${vocab as number}), got ${describeValue(paddingIdx)}`);
+  }
+}
+
 // out[i] = weight[index[i]]; d weight = sum of g rows per index (none for paddingIdx).
 const embeddingOp: (weight: Tensor, indices: Tensor, paddingIdx: number) => Tensor = defineOp({
   name: "embedding",
-  forward: (weight: Tensor, indices: Tensor, _paddingIdx: number) => {
+  forward: (weight: Tensor, indices: Tensor, paddingIdx: number) => {
+    checkTensor(weight, "embedding", "weight");
+    checkLookup(weight, indices, weight.shape[0], paddingIdx, "embedding", "weight");
     const index = rowIndex(indices, weight.shape[1]);
     const out = kernels().gather(weight, 0, index);
     index.dispose();
@@ -642,6 +769,9 @@ const embeddingOp: (weight: Tensor, indices: Tensor, paddingIdx: number) => Tens
 const embeddingGradOp = defineOp({
   name: "embeddingBackward",
   forward: (g: Tensor, indices: Tensor, vocab: number, paddingIdx: number) => {
+    checkLookup(g, indices, vocab, paddingIdx, "embeddingBackward", "gradient");
+    if (g.shape[0] !== indices.size) throw new ShapeError(`embeddingBackward: the gradient does not have one row per index; expected [${indices.size}, D], got ${formatShape(g.shape)}`);
+    checkShape([vocab, g.shape[1]], "embeddingBackward");
     const d = g.shape[1];
     const base = zeros([vocab, d], { dtype: g.dtype });
     const index = rowIndex(indices, d);

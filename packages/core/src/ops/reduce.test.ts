@@ -22,6 +22,7 @@ import {
   zeros,
 } from "../index.js";
 import type { Tensor } from "../index.js";
+import { ValueError, resolve } from "../index.js";
 
 function det(shape: number[], seed = 1): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -192,5 +193,26 @@ describe("gradients", () => {
     gradCheck((a) => logSumExp(a, 1), [det([2, 5])]);
     gradCheck((a) => logSumExp(a.mul(300)), [det([4])], { rtol: 1e-2 });
     gradCheck((a) => logSumExp(a, { axis: 0, keepDims: true }), [det([3, 2])], { secondOrder: true });
+  });
+});
+
+describe("bad arguments raise named errors (issue 16)", () => {
+  const op = (name: string) => resolve("op", name).apply;
+  it("the registry's reductions check their axes and keepDims (TypeErrors 'axes is not iterable' before)", () => {
+    expect(() => op("min")(tensor([[1, 2]]), tensor([1]), false)).toThrow(ValueError);
+    expect(() => op("min")(tensor([[1, 2]]), tensor([1]), false)).toThrow("min: axes are not a list; expected increasing axes in [0, 2), got a float32 tensor [1]");
+    expect(() => op("prod")(tensor([1]), () => 1, true)).toThrow("prod: axes are not a list; expected increasing axes in [0, 1), got a function");
+    expect(() => op("sum")(tensor([[1, 2]]), [1, 0], false)).toThrow(ShapeError);
+    expect(() => op("sum")(tensor([[1, 2]]), [0], "yes")).toThrow('sum: keepDims is not a boolean; expected true or false, got "yes"');
+    expect(() => op("argmax")(tensor([1]), "sum", false)).toThrow('argmax: axis is not an integer; expected an axis in [0, 1), got "sum"');
+    // The recorded form still works through the registry.
+    expect(op("sum")(tensor([[1, 2], [3, 4]]), [1], false).toArray()).toEqual([3, 7]);
+  });
+  it("options that are not an axis, a list or an object: ValueError (TypeError 'reading axis' before)", () => {
+    expect(() => sum(tensor([1]), null as never)).toThrow("sum: options are not an object; expected e.g. 0, [0, 1] or { axis: 0, keepDims: true }, got null");
+    expect(() => std(tensor([1, 2]), null as never)).toThrow(ValueError);
+    expect(() => sum(tensor([1]), { keepDims: "yes" as never })).toThrow('sum: keepDims is not a boolean; expected true or false, got "yes"');
+    expect(() => variance(tensor([1, 2]), { correction: "a" as never })).toThrow('variance: correction is not a number; expected a number, got "a"');
+    expect(() => sum(tensor([1]), { axis: {} as never })).toThrow("sum: the axes are not an axis or a list of axes; expected e.g. 0 or [0, 2], got an empty object {}");
   });
 });

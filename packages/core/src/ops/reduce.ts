@@ -7,10 +7,12 @@ import { Tensor } from "../tensor.js";
 import { kernels } from "../backend/backend.js";
 import { isFloat } from "../dtype.js";
 import { normalizeAxes, normalizeAxis, shapesEqual } from "../shape.js";
-import { ShapeError, ValueError, formatShape } from "../errors.js";
+import { ShapeError, ValueError, describeValue, formatShape } from "../errors.js";
+import { checkAxis, checkAxisList, checkBoolean, checkNumber, checkOptions, checkTensor } from "../validate.js";
 import { expand, pad, permute, reshape } from "./movement.js";
 import { where } from "./elementwise.js";
 import { scalar } from "../creation.js";
+import { unchanged } from "./views.js";
 
 /**
  * Which axes to reduce: a number or list (all axes when omitted), or an options object.
@@ -36,12 +38,20 @@ function parse(x: Tensor, options: ReduceOptions | VarianceOptions | undefined, 
   if (options === undefined || typeof options === "number" || Array.isArray(options)) {
     return { axes: normalizeAxes(options as number | number[] | undefined, x.rank, where), keepDims: false };
   }
+  checkOptions(options, where, reduceExample);
   const o = options as { axis?: number | readonly number[]; keepDims?: boolean };
-  return { axes: normalizeAxes(o.axis, x.rank, where), keepDims: o.keepDims ?? false };
+  const keepDims = o.keepDims ?? false;
+  checkBoolean(keepDims, where, "keepDims");
+  return { axes: normalizeAxes(o.axis, x.rank, where), keepDims };
 }
 
-function checkTensor(x: unknown, where: string): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new ValueError(`${where}: expected a tensor; got ${x === null ? "null" : typeof x}`);
+const reduceExample = "0, [0, 1] or { axis: 0, keepDims: true }";
+
+/** The arguments of a reduction in the form its op records: checked here for the registry's op. */
+function checkReduction(x: Tensor, axes: number[], keepDims: boolean, where: string): void {
+  checkTensor(x, where);
+  checkAxisList(axes, x.rank, where);
+  checkBoolean(keepDims, where, "keepDims");
 }
 
 /** The shape with reduced axes set to 1 (for broadcasting a gradient back). */
@@ -57,6 +67,7 @@ function numeric(x: Tensor): Tensor {
 const sumOp = defineOp({
   name: "sum",
   forward: (x: Tensor, axes: number[], keepDims: boolean) => {
+    checkReduction(x, axes, keepDims, "sum");
     const input = numeric(x);
     const out = kernels().sum(input, axes, keepDims);
     if (input !== x) input.dispose();
@@ -97,7 +108,9 @@ export function sum(x: Tensor, options?: ReduceOptions): Tensor {
  * @category Ops
  */
 export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
-  if (shapesEqual(x.shape, shape)) return x;
+  checkTensor(x, "sumTo");
+  if (!Array.isArray(shape)) throw new ValueError(`sumTo: shape is not a list of sizes; expected e.g. [3], got ${describeValue(shape)}`);
+  if (shapesEqual(x.shape, shape)) return unchanged(x, "sumTo");
   const lead = x.rank - shape.length;
   if (lead < 0) throw new ShapeError(`sumTo: cannot sum ${formatShape(x.shape)} to the larger shape ${formatShape(shape)}`);
   const axes: number[] = [];
@@ -135,6 +148,7 @@ function extremum(kind: "max" | "min") {
   const op = defineOp({
     name: kind,
     forward: (x: Tensor, axes: number[], keepDims: boolean) => {
+      checkReduction(x, axes, keepDims, kind);
       // Reducing non-empty axes of an empty tensor is fine (an empty result); an empty axis has no extreme.
       if (x.size === 0 && axes.length === x.rank) throw new ShapeError(`${kind}: cannot reduce an empty ${x.describe()}`);
       for (const a of axes) {
@@ -219,6 +233,7 @@ function othersProduct(x: Tensor, axes: number[]): Tensor {
 const prodOp = defineOp({
   name: "prod",
   forward: (x: Tensor, axes: number[], keepDims: boolean) => {
+    checkReduction(x, axes, keepDims, "prod");
     const input = numeric(x);
     const out = kernels().prod(input, axes, keepDims);
     if (input !== x) input.dispose();
@@ -256,12 +271,16 @@ function argReduce(kind: "argmax" | "argmin") {
   const op = defineOp({
     name: kind,
     forward: (x: Tensor, axis: number, keepDims: boolean) => {
+      checkTensor(x, kind);
+      checkAxis(axis, x.rank, kind);
+      checkBoolean(keepDims, kind, "keepDims");
       if (x.shape[axis] === 0) throw new ShapeError(`${kind}: cannot reduce axis ${axis} of length 0 in ${x.describe()}`);
       return kernels()[kind](x, axis, keepDims);
     },
   });
   return (x: Tensor, options?: ArgReduceOptions): Tensor => {
     checkTensor(x, kind);
+    if (options !== undefined && typeof options !== "number") checkOptions(options, kind, "0 or { axis: 0, keepDims: true }");
     const o = typeof options === "number" ? { axis: options } : (options ?? {});
     if (o.axis === undefined) {
       if (x.size === 0) throw new ShapeError(`${kind}: cannot reduce an empty ${x.describe()}`);
@@ -315,6 +334,7 @@ export const argmin = argReduce("argmin");
 export function variance(x: Tensor, options?: VarianceOptions): Tensor {
   const { axes, keepDims } = parse(x, options, "variance");
   const correction = typeof options === "object" && !Array.isArray(options) ? ((options as { correction?: number }).correction ?? 1) : 1;
+  checkNumber(correction, "variance", "correction");
   let count = 1;
   for (const a of axes) count *= x.shape[a];
   const input = isFloat(x.dtype) ? x : x.cast("float32");

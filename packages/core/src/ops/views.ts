@@ -6,6 +6,7 @@
 import { Tensor } from "../tensor.js";
 import { ShapeError, formatShape } from "../errors.js";
 import { contiguousStrides } from "../shape.js";
+import { checkTensorView } from "../backend/checkedBackend.js";
 
 /** A view of x broadcast to `shape` (NumPy rules; new and size-1 axes get stride 0). */
 export function broadcastView(x: Tensor, shape: readonly number[]): Tensor {
@@ -104,4 +105,13 @@ export function sliceView(x: Tensor, ranges: readonly AxisRange[]): Tensor {
     strides.push(r.count > 1 ? x.strides[i] * r.step : x.strides[i]);
   });
   return new Tensor(x.storage, shape, strides, offset);
+}
+
+/**
+ * The input handed back as an op's result (a reshape to its own shape, an identity
+ * permutation): no kernel reads it, so its view is checked here, as kernels check operands.
+ */
+export function unchanged(x: Tensor, where: string): Tensor {
+  checkTensorView(x, where);
+  return x;
 }

@@ -6,6 +6,7 @@ import type { Tensor } from "../../tensor.js";
 import type { Pool2dAttrs } from "../kernels.js";
 import { copy } from "./memory.js";
 import { newTensor } from "./util.js";
+import { ValueError } from "../../errors.js";
 
 /**
  * Pool2dAttrs may carry `ceilMode` (PyTorch's rounding up of the output size); it is read
@@ -87,13 +88,23 @@ export function maxPool2dBackward(gy: Tensor, indices: Tensor, inputShape: reado
   const gd = gc.storage.data;
   const id = ic.storage.data;
   const p = gy.shape[2] * gy.shape[3];
+  const hw = h * w;
   for (let plane = 0; plane < n * c; plane++) {
-    const ob = plane * h * w;
+    const ob = plane * hw;
     const gb = gc.offset + plane * p;
     const ib = ic.offset + plane * p;
     for (let k = 0; k < p; k++) {
       const at = id[ib + k];
-      if (at >= 0) od[ob + at] += gd[gb + k];
+      if (at >= 0) {
+        // An index past its plane (the registry's op, a direct kernel call) would add into another plane.
+        if (at >= hw) {
+          if (gc !== gy) gc.dispose();
+          if (ic !== indices) ic.dispose();
+          out.dispose();
+          throw new ValueError(`maxPool2dBackward: index ${at} at position ${plane * p + k} is outside its plane; expected -1 or an index in [0, ${hw})`);
+        }
+        od[ob + at] += gd[gb + k];
+      }
     }
   }
   if (gc !== gy) gc.dispose();
