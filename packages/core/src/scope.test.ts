@@ -209,4 +209,10 @@ describe("bad arguments raise named errors (issue 16)", () => {
     expect(tidy(() => t.add(1)).toArray()).toEqual([2]);
     expect(t.isDisposed).toBe(false);
   });
+  it("keep hands its argument back, so it refuses a forged view in it (it returned it before)", () => {
+    const forged = tensor([1, 2]);
+    Object.assign(forged, { shape: [0, 2], strides: [Infinity, 1e9, -2] });
+    expect(() => keep([forged])).toThrow("keep: strides must be one safe integer per axis of [0, 2]; got [Infinity, 1000000000, -2]");
+    expect(forged.isKept).toBe(false);
+  });
 });

@@ -9,6 +9,7 @@ import type { Storage } from "./backend/storage.js";
 import { ArrayStorage } from "./backend/storage.js";
 import { ValueError } from "./errors.js";
 import { checkFunction } from "./validate.js";
+import { checkTensorView } from "./backend/checkedBackend.js";
 
 const stack: Scope[] = [];
 
@@ -190,6 +191,8 @@ export function tidy<T>(fn: () => T): T {
 export function keep<T>(value: T): T {
   const found = new Set<Tensor>();
   collect(value, found);
+  // It hands its argument back: a forged view is refused here, as ops refuse one they hand back.
+  for (const t of found) if (!t.isDisposed) checkTensorView(t, "keep");
   for (const t of found) t.markKept();
   return value;
 }
