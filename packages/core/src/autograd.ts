@@ -6,12 +6,11 @@
  * @module
  */
 import type { Tensor } from "./tensor.js";
-import { ShapeError, StateError, ValueError, formatShape } from "./errors.js";
+import { ShapeError, StateError, ValueError, describeValue, formatShape } from "./errors.js";
 import { shapesEqual } from "./shape.js";
 import { full } from "./creation.js";
 import { inScope, startScope } from "./scope.js";
 import { checkBoolean, checkFunction, checkOptions, checkTensor } from "./validate.js";
-import { describeValue } from "./errors.js";
 
 let gradEnabled = true;
 
@@ -174,48 +173,48 @@ function walk(
   roots: readonly Tensor[], grads: Map<Tensor, Tensor>, inputs: Set<Tensor> | null, createGraph: boolean, retainGraph: boolean,
   result: Map<Tensor, Tensor>, handedOut: Tensor[],
 ): void {
-    for (const t of topoOrder(roots)) {
-      let g = grads.get(t);
-      if (g === undefined) continue;
-      grads.delete(t);
-      if (t.hasHooks) handedOut.push(g);
-      g = t.runHooks(g);
-      if (t.hasHooks) handedOut.push(g);
-      if (inputs?.has(t)) {
-        result.set(t, g);
-        handedOut.push(g);
-      }
-      const node = t.gradNode;
-      if (node === null || t.retainsGrad) {
-        if (inputs === null) {
-          t.accumulateGrad(g, createGraph);
-          if (t.grad !== null) handedOut.push(t.grad);
-        }
-        if (node === null) continue;
-      }
-      if (node.freed) {
-        throw new StateError(
-          `backward: the graph through "${node.op.name}" was freed by an earlier backward; pass { retainGraph: true } to the first backward to call it twice`,
-        );
-      }
-      const spec = node.op.spec;
-      const inputGrads = spec.backward!(g, node.args, t, node.saved);
-      node.args.forEach((a, i) => {
-        const gi = inputGrads[i];
-        if (Array.isArray(a)) {
-          (a as unknown[]).forEach((b, j) => {
-            addGrad(grads, b, (gi as readonly (Tensor | null | undefined)[] | undefined)?.[j], node.op.name);
-          });
-        } else {
-          addGrad(grads, a, gi as Tensor | null | undefined, node.op.name);
-        }
-      });
-      if (!retainGraph) {
-        node.freed = true;
-        node.args = [];
-        node.saved = undefined;
-      }
+  for (const t of topoOrder(roots)) {
+    let g = grads.get(t);
+    if (g === undefined) continue;
+    grads.delete(t);
+    if (t.hasHooks) handedOut.push(g);
+    g = t.runHooks(g);
+    if (t.hasHooks) handedOut.push(g);
+    if (inputs?.has(t)) {
+      result.set(t, g);
+      handedOut.push(g);
     }
+    const node = t.gradNode;
+    if (node === null || t.retainsGrad) {
+      if (inputs === null) {
+        t.accumulateGrad(g, createGraph);
+        if (t.grad !== null) handedOut.push(t.grad);
+      }
+      if (node === null) continue;
+    }
+    if (node.freed) {
+      throw new StateError(
+        `backward: the graph through "${node.op.name}" was freed by an earlier backward; pass { retainGraph: true } to the first backward to call it twice`,
+      );
+    }
+    const spec = node.op.spec;
+    const inputGrads = spec.backward!(g, node.args, t, node.saved);
+    node.args.forEach((a, i) => {
+      const gi = inputGrads[i];
+      if (Array.isArray(a)) {
+        (a as unknown[]).forEach((b, j) => {
+          addGrad(grads, b, (gi as readonly (Tensor | null | undefined)[] | undefined)?.[j], node.op.name);
+        });
+      } else {
+        addGrad(grads, a, gi as Tensor | null | undefined, node.op.name);
+      }
+    });
+    if (!retainGraph) {
+      node.freed = true;
+      node.args = [];
+      node.saved = undefined;
+    }
+  }
 }
 
 function addGrad(grads: Map<Tensor, Tensor>, x: unknown, g: Tensor | null | undefined, opName: string): void {

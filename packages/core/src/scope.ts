@@ -6,7 +6,6 @@
  */
 import type { Tensor } from "./tensor.js";
 import type { Storage } from "./backend/storage.js";
-import { ArrayStorage } from "./backend/storage.js";
 import { ValueError } from "./errors.js";
 import { checkFunction } from "./validate.js";
 import { checkTensorView } from "./backend/checkedBackend.js";
@@ -88,8 +87,8 @@ function escape(tensors: readonly Tensor[]): void {
       for (const t of views) t.guardWithFinalizer();
       continue;
     }
-    const copy = new ArrayStorage(s.data.slice(), s.dtype, null);
-    for (const t of views) t.replaceStorage(copy);
+    views[0].moveToCollectable();
+    for (const t of views.slice(1)) t.replaceStorage(views[0].storage);
   }
 }
 

@@ -178,6 +178,11 @@ export class Tensor implements Disposable {
     if (this._kept || !inScope()) this.guardWithFinalizer();
   }
 
+  /** @internal Moves this view onto a copy of its storage in a typed array the garbage collector frees. */
+  moveToCollectable(): void {
+    this.replaceStorage(new ArrayStorage(this.storage.data.slice(), this.dtype, null));
+  }
+
   /** Short description used in messages: `float32 tensor [2, 3]`. */
   describe(): string {
     return `${this.dtype} tensor [${this.shape.join(", ")}]`;
@@ -295,14 +300,12 @@ export class Tensor implements Disposable {
   #setGrad(g: Tensor): void {
     const old = this.grad;
     this.grad = g;
-    // A gradient in memory the collector cannot free is released with this tensor through one
-    // finalizer per tensor, not one per gradient: a registration every step would pile up
+    // A tensor the collector frees gets a gradient it frees too (a wasm backend keeps only
+    // long-lived tensors in its own memory): nothing else would free it inside a loop.
+    if (g.storage.collectable !== true && this._storage.collectable === true && g.storage.refs === 1) g.moveToCollectable();
+    // Any other gradient in memory the collector cannot free is released with this tensor through
+    // one finalizer per tensor, not one per gradient: a registration every step would pile up
     // finalizer records that only a full collection clears.
-    if (g.storage.collectable !== true && this._storage.collectable === true && g.storage.refs === 1) {
-      // A tensor the collector frees gets a gradient it frees too (a wasm backend keeps only
-      // long-lived tensors in its own memory): nothing else would free it inside a loop.
-      g.replaceStorage(new ArrayStorage(g.storage.data.slice(), g.dtype, null));
-    }
     const owned = g.storage.collectable !== true && !g._finalized;
     g.markKept(!owned);
     if (old !== null && old !== g && !old.requiresGrad) old.dispose();
